@@ -1,0 +1,84 @@
+/** An axis-aligned rectangle in pixel coordinates of the image it was found in. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Five landmarks every detector provides; `points` holds the detector's full set (68 for face-api). */
+export interface FaceLandmarks {
+  leftEye: Point;
+  rightEye: Point;
+  nose: Point;
+  mouthLeft: Point;
+  mouthRight: Point;
+  points?: Point[];
+}
+
+export interface DetectedFace {
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+  landmarks: FaceLandmarks;
+}
+
+/** Decoded pixels: RGB, row-major, height x width x 3, uint8. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export type Gender = 'male' | 'female';
+
+export interface AgeEstimate {
+  /** Expected age in years (the mean of `distribution`). */
+  age: number;
+  /** Lower and upper bounds of the predicted interval (10th and 90th percentile by default). */
+  low: number;
+  high: number;
+  /** Probability of each age 0..100. */
+  distribution: number[];
+  gender?: { label: Gender; probability: number };
+}
+
+export interface Face extends DetectedFace, AgeEstimate {}
+
+/** How a model wants its face crops: travels with the weights, never hard-coded by callers. */
+export interface Preprocessing {
+  /** Side of the square network input, pixels. */
+  inputSize: number;
+  /** Per-channel mean and std applied as (pixel - mean) / std on 0..255 values. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** Crop side as a multiple of the face scale (see image/align.ts). */
+  margin: number;
+  /** 'eyes': rotate so the eyes are level; 'none': the image is already an aligned crop. */
+  align: 'eyes' | 'none';
+}
+
+/** One labelled sample from any dataset reader. */
+export interface LabelledRow {
+  path: string;
+  age: number;
+  gender?: Gender;
+  /** Face box in the image, when the dataset gives one (IMDB-WIKI face_location). */
+  faceBox?: Box;
+  /** Identity, when known (FG-NET subject): splits keep a subject on one side. */
+  subject?: string;
+}
+
+/** A row a reader refused, with a reason code such as 'bad_filename' or 'age_out_of_range'. */
+export interface RejectedRow {
+  path: string;
+  reason: string;
+  detail?: string;
+}
+
+export type SplitName = 'train' | 'val' | 'test';

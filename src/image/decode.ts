@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { InputError, errorMessage } from '../core/errors.js';
+import type { RgbImage } from '../core/types.js';
+
+export interface DecodeOptions {
+  /** Images with more pixels than this are refused before decoding (decompression bombs). */
+  maxPixels?: number;
+  /** The longer side is shrunk to at most this many pixels on load (JPEG shrink-on-load keeps it cheap). */
+  maxSide?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+export const DEFAULT_MAX_SIDE = 1600;
+const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
+
+/** Something that names an image: a path, encoded bytes, or pixels already decoded. */
+export type ImageInput = string | Buffer | Uint8Array | RgbImage;
+
+export function isRgbImage(value: unknown): value is RgbImage {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return false;
+  const v = value as Partial<RgbImage>;
+  return v.data instanceof Uint8Array && typeof v.width === 'number' && typeof v.height === 'number';
+}
+
+/**
+ * Decodes JPEG, PNG or WebP to RGB with the EXIF orientation applied. Throws InputError with a one-line
+ * message naming the file for anything that is not a whole, supported image within the pixel limit.
+ */
+export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, name?: string): Promise<RgbImage> {
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) return checkRaw(input, name);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
+  const label = name ?? (typeof input === 'string' ? input : '<buffer>');
+  let bytes: Buffer;
+  try {
+    bytes = typeof input === 'string' ? await readFile(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  } catch (err) {
+    throw new InputError('unreadable', `cannot read file (${errorMessage(err)})`, label);
+  }
+  if (bytes.length === 0) throw new InputError('empty', 'empty file', label);
+
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new InputError('not_an_image', 'not an image (expected JPEG, PNG or WebP)', label);
+  }
+  if (!metadata.format || !SUPPORTED_FORMATS.has(metadata.format)) {
+    throw new InputError('unsupported_format', `unsupported image format '${metadata.format ?? 'unknown'}' (expected JPEG, PNG or WebP)`, label);
+  }
+  const width = metadata.width ?? 0;
+  const height = metadata.height ?? 0;
+  if (width * height > maxPixels) {
+    throw new InputError('too_many_pixels', `image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}`, label);
+  }
+
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (err) {
+    const text = errorMessage(err);
+    const truncated = /truncat|premature|corrupt|invalid|unexpected end|bad/i.test(text);
+    throw new InputError(truncated ? 'corrupt' : 'decode_failed', `${truncated ? 'corrupt or truncated image' : 'cannot decode image'} (${text})`, label);
+  }
+}
+
+function checkRaw(image: RgbImage, name?: string): RgbImage {
+  const ok = image.data instanceof Uint8Array && Number.isInteger(image.width) && Number.isInteger(image.height) &&
+    image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 3;
+  if (!ok) {
+    throw new InputError('bad_pixels', 'raw pixels must be {data: Uint8Array of width*height*3 RGB bytes, width, height}', name ?? '<pixels>');
+  }
+  return image;
+}
+
+/** Encodes RGB pixels as PNG or JPEG (for crops, galleries and annotated photos). */
+export async function encodeImage(image: RgbImage, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+  const pipeline = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
+  return format === 'png' ? pipeline.png().toBuffer() : pipeline.jpeg({ quality: 90 }).toBuffer();
+}
