@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 
@@ -40,7 +40,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
   if (bytes.length === 0) throw new InputError('empty', 'empty file', label);
 
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
