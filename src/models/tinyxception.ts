@@ -1,0 +1,94 @@
+// face-api.js's AgeGenderNet backbone (TinyXception, 2 middle blocks, 112x112 input) rebuilt as a TF.js Layers
+// model, so its pretrained weights (shipped in the @vladmandic/face-api npm package) can be frozen, fine-tuned,
+// trained with our callbacks and exported to ONNX like any of our models.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { tf } from '../tf/backend.js';
+import type { Preprocessing } from '../core/types.js';
+
+export const FACE_API_AGE_PREPROCESSING: Preprocessing = {
+  inputSize: 112,
+  // face-api normalises with these means and divides by 256 (TinyXception.forwardInput)
+  mean: [122.782, 117.001, 104.298],
+  std: [256, 256, 256],
+  margin: 1,
+  align: 'eyes',
+};
+
+type Layer = tf.layers.Layer;
+type SymbolicTensor = tf.SymbolicTensor;
+
+const relu = (x: SymbolicTensor, name: string) => tf.layers.reLU({ name }).apply(x) as SymbolicTensor;
+
+function separable(x: SymbolicTensor, filters: number, name: string): SymbolicTensor {
+  return tf.layers.separableConv2d({ filters, kernelSize: 3, padding: 'same', useBias: true, name }).apply(x) as SymbolicTensor;
+}
+
+function reductionBlock(x: SymbolicTensor, filters: number, name: string, activateInput: boolean): SymbolicTensor {
+  let out = activateInput ? relu(x, `${name}/relu_in`) : x;
+  out = separable(out, filters, `${name}/separable_conv0`);
+  out = separable(relu(out, `${name}/relu0`), filters, `${name}/separable_conv1`);
+  out = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: `${name}/pool` }).apply(out) as SymbolicTensor;
+  const shortcut = tf.layers.conv2d({ filters, kernelSize: 1, strides: 2, padding: 'same', useBias: true, name: `${name}/expansion_conv` }).apply(x) as SymbolicTensor;
+  return tf.layers.add({ name: `${name}/add` }).apply([out, shortcut]) as SymbolicTensor;
+}
+
+function mainBlock(x: SymbolicTensor, name: string): SymbolicTensor {
+  let out = separable(relu(x, `${name}/relu0`), 128, `${name}/separable_conv0`);
+  out = separable(relu(out, `${name}/relu1`), 128, `${name}/separable_conv1`);
+  out = separable(relu(out, `${name}/relu2`), 128, `${name}/separable_conv2`);
+  return tf.layers.add({ name: `${name}/add` }).apply([out, x]) as SymbolicTensor;
+}
+
+/** The backbone up to the 512-channel 7x7 feature map's global average (face-api's "bottleneck" + avgPool). */
+export function tinyXceptionFeatures(input: SymbolicTensor): SymbolicTensor {
+  let out = tf.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: true, name: 'entry_flow/conv_in' }).apply(input) as SymbolicTensor;
+  out = relu(out, 'entry_flow/relu_in');
+  out = reductionBlock(out, 64, 'entry_flow/reduction_block_0', false);
+  out = reductionBlock(out, 128, 'entry_flow/reduction_block_1', true);
+  out = mainBlock(out, 'middle_flow/main_block_0');
+  out = mainBlock(out, 'middle_flow/main_block_1');
+  out = reductionBlock(out, 256, 'exit_flow/reduction_block', true);
+  out = separable(out, 512, 'exit_flow/separable_conv');
+  out = relu(out, 'exit_flow/relu_out');
+  return tf.layers.globalAveragePooling2d({ name: 'features' }).apply(out) as SymbolicTensor;
+}
+
+export function faceApiModelDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+/** Decodes face-api's age_gender_model weights (uint8-quantised) from node_modules, keyed by face-api's names. */
+export async function readFaceApiAgeGenderWeights(): Promise<tf.NamedTensorMap> {
+  const dir = faceApiModelDir();
+  const manifest = JSON.parse(await readFile(join(dir, 'age_gender_model-weights_manifest.json'), 'utf8')) as tf.io.WeightsManifestConfig;
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Buffer[] = [];
+  for (const group of manifest) {
+    specs.push(...group.weights);
+    for (const path of group.paths) buffers.push(await readFile(join(dir, path)));
+  }
+  const all = Buffer.concat(buffers);
+  return tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
+}
+
+/**
+ * Copies face-api's weights into every layer of `model` whose name matches a face-api weight prefix
+ * (entry_flow/..., middle_flow/..., exit_flow/...). Returns the names of the layers it set.
+ */
+export function setFaceApiWeights(model: tf.LayersModel, weights: tf.NamedTensorMap): string[] {
+  const set: string[] = [];
+  for (const layer of model.layers as Layer[]) {
+    const name = layer.name;
+    if (weights[`${name}/depthwise_filter`]) {
+      layer.setWeights([weights[`${name}/depthwise_filter`]!, weights[`${name}/pointwise_filter`]!, weights[`${name}/bias`]!]);
+      set.push(name);
+    } else if (weights[`${name}/filters`]) {
+      layer.setWeights([weights[`${name}/filters`]!, weights[`${name}/bias`]!]);
+      set.push(name);
+    }
+  }
+  return set;
+}
