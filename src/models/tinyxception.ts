@@ -92,3 +92,46 @@ export function setFaceApiWeights(model: tf.LayersModel, weights: tf.NamedTensor
   }
   return set;
 }
+
+export interface FaceApiAgeModelOptions {
+  /** Load face-api's pretrained backbone (and gender head) weights; false for a random init. */
+  pretrained?: boolean;
+  /** Freeze the backbone up to and including this block prefix ('all', 'none', or e.g. 'middle_flow'). */
+  freeze?: 'all' | 'entry_flow' | 'middle_flow' | 'none';
+  /** Units of a hidden Dense layer before the age softmax (0: none). */
+  hidden?: number;
+  dropout?: number;
+}
+
+const FREEZE_ORDER = ['entry_flow', 'middle_flow', 'exit_flow'] as const;
+
+/**
+ * TinyXception backbone + DEX age head ('age': softmax over 0..100) + gender head ('gender': softmax over
+ * [male, female]), the backbone and gender head initialised from face-api's AgeGenderNet.
+ */
+export async function buildFaceApiAgeModel(options: FaceApiAgeModelOptions = {}): Promise<tf.LayersModel> {
+  const input = tf.input({ shape: [112, 112, 3], name: 'face' });
+  const features = tinyXceptionFeatures(input);
+  let x = features;
+  if (options.dropout) x = tf.layers.dropout({ rate: options.dropout, name: 'dropout' }).apply(x) as SymbolicTensor;
+  let ageIn = x;
+  if (options.hidden) {
+    ageIn = tf.layers.dense({ units: options.hidden, activation: 'relu', name: 'age_hidden' }).apply(x) as SymbolicTensor;
+  }
+  const age = tf.layers.dense({ units: 101, activation: 'softmax', name: 'age' }).apply(ageIn) as SymbolicTensor;
+  const gender = tf.layers.dense({ units: 2, activation: 'softmax', name: 'gender' }).apply(x) as SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: [age, gender], name: 'tinyxception_age' });
+  if (options.pretrained ?? true) {
+    const weights = await readFaceApiAgeGenderWeights();
+    setFaceApiWeights(model, weights);
+    // face-api's gender classes are [male, female], ours too
+    model.getLayer('gender').setWeights([weights['fc/gender/weights']!, weights['fc/gender/bias']!]);
+    tf.dispose(Object.values(weights));
+  }
+  const freeze = options.freeze ?? 'all';
+  const frozenPrefixes = freeze === 'none' ? [] : freeze === 'all' ? [...FREEZE_ORDER] : FREEZE_ORDER.slice(0, FREEZE_ORDER.indexOf(freeze) + 1);
+  for (const layer of model.layers) {
+    if (frozenPrefixes.some((p) => layer.name.startsWith(`${p}/`))) layer.trainable = false;
+  }
+  return model;
+}
