@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { InputError } from '../../core/errors.js';
+import { openDataset, readDataset } from './index.js';
+
+describe('CSV / JSONL manifest reader', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'howold-manifest-'));
+    await mkdir(join(dir, 'img'));
+    await writeFile(join(dir, 'img', 'a.jpg'), '');
+    await writeFile(join(dir, 'img', 'b.jpg'), '');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const CSV = [
+    '\ufeffPath, Age ,Gender,subject',
+    'img/a.jpg,31,m,anna',
+    'img/b.jpg,7.5,F,',
+    '"img/with, comma.jpg",40,female,',
+    'img/c.jpg,12,0,',
+    'img/d.jpg,13,1,',
+    'img/e.jpg,50,,',
+    '/abs/f.jpg,60,MALE,',
+    '',
+    'img/g.jpg,abc,m,',
+    'img/h.jpg,-3,m,',
+    'img/i.jpg,130,m,',
+    'img/j.jpg,,m,',
+    ',20,m,',
+    'img/k.jpg,20,x,',
+    'img/l.jpg',
+  ].join('\n');
+
+  it('reads CSV with a header: paths relative to the manifest, genders in every spelling', async () => {
+    const file = join(dir, 'labels.csv');
+    await writeFile(file, CSV);
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
+    assert.deepEqual(rows, [
+      { path: join(dir, 'img/a.jpg'), age: 31, gender: 'male', subject: 'anna' },
+      { path: join(dir, 'img/b.jpg'), age: 7.5, gender: 'female' },
+      { path: join(dir, 'img/with, comma.jpg'), age: 40, gender: 'female' },
+      { path: join(dir, 'img/c.jpg'), age: 12, gender: 'male' },
+      { path: join(dir, 'img/d.jpg'), age: 13, gender: 'female' },
+      { path: join(dir, 'img/e.jpg'), age: 50 },
+      { path: '/abs/f.jpg', age: 60, gender: 'male' },
+    ]);
+    assert.deepEqual(rejects.byReason, { age_out_of_range: 2, bad_age: 1, bad_gender: 1, missing_age: 2, missing_path: 1 });
+    assert.equal(rejects.examples.missing_path![0]!.path, `${file}:14`);
+    assert.equal(rejects.examples.bad_gender![0]!.path, join(dir, 'img/k.jpg'));
+  });
+
+  it('checkFiles rejects rows whose image is missing', async () => {
+    const file = join(dir, 'labels.csv');
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv', { checkFiles: true }));
+    assert.deepEqual(
+      rows.map((r) => r.path),
+      [join(dir, 'img/a.jpg'), join(dir, 'img/b.jpg')],
+    );
+    assert.equal(rejects.byReason.missing_file, 5);
+  });
+
+  it('reads face boxes from x,y,width,height columns', async () => {
+    const file = join(dir, 'boxes.csv');
+    await writeFile(file, 'path,age,x,y,width,height\na.jpg,20,1,2,30,40\nb.jpg,20,,,,\nc.jpg,20,1,2,-3,4\n');
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
+    assert.deepEqual(rows, [
+      { path: join(dir, 'a.jpg'), age: 20, faceBox: { x: 1, y: 2, width: 30, height: 40 } },
+      { path: join(dir, 'b.jpg'), age: 20 },
+    ]);
+    assert.deepEqual(rejects.byReason, { bad_face_box: 1 });
+  });
+
+  it('stray quotes are kept; an unclosed quote is one reject, not a crash', async () => {
+    const file = join(dir, 'quotes.csv');
+    // An opening quote that never closes swallows the rest of the file: CSV allows newlines inside quotes.
+    await writeFile(file, 'path,age\na.jpg,20\nb"x.jpg,21\n"c.jpg,22\nd.jpg,23\n');
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
+    assert.deepEqual(
+      rows.map((r) => [r.path, r.age]),
+      [
+        [join(dir, 'a.jpg'), 20],
+        [join(dir, 'b"x.jpg'), 21],
+      ],
+    );
+    assert.deepEqual(rejects.byReason, { bad_csv_record: 1 });
+    assert.match(rejects.examples.bad_csv_record![0]!.detail!, /Quote Not Closed/);
+  });
+
+  it('a header without path and age is a one-line error', async () => {
+    const file = join(dir, 'noheader.csv');
+    await writeFile(file, 'img/a.jpg,31\nimg/b.jpg,32\n');
+    await assert.rejects(readDataset(openDataset(file, 'csv')), (err: unknown) => {
+      assert.ok(err instanceof InputError);
+      assert.equal(err.code, 'bad_manifest');
+      assert.equal(err.message, `${file}: header must name the columns path and age (found: img/a.jpg,31)`);
+      return true;
+    });
+  });
+
+  it('reads JSON Lines', async () => {
+    const file = join(dir, 'labels.jsonl');
+    await writeFile(
+      file,
+      [
+        '{"path": "img/a.jpg", "age": 31, "gender": "female", "faceBox": {"x": 1, "y": 2, "width": 3, "height": 4}}',
+        '{"path": "img/b.jpg", "age": "44", "gender": 0, "subject": 12}',
+        '',
+        '{"path": "img/c.jpg", "age": 101, "gender": "m"}',
+        '{"path": "img/d.jpg", "age": 30, "gender": "other"}',
+        '{"path": "img/e.jpg" "age": 30}',
+        '[1, 2]',
+        '{"age": 30}',
+        '{"path": "img/f.jpg", "age": null}',
+        '{"path": "img/g.jpg", "age": true}',
+      ].join('\n'),
+    );
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv', { maxAge: 100 }));
+    assert.deepEqual(rows, [
+      { path: join(dir, 'img/a.jpg'), age: 31, gender: 'female', faceBox: { x: 1, y: 2, width: 3, height: 4 } },
+      { path: join(dir, 'img/b.jpg'), age: 44, gender: 'male', subject: '12' },
+    ]);
+    assert.deepEqual(rejects.byReason, { age_out_of_range: 1, bad_age: 1, bad_gender: 1, bad_json: 2, missing_age: 1, missing_path: 1 });
+    assert.equal(rejects.examples.bad_json![0]!.path, `${file}:6`);
+  });
+});

@@ -1,0 +1,164 @@
+// A manifest for anyone's own data: CSV (or TSV) with a header row `path,age[,gender][,subject][,x,y,width,height]`,
+// or JSON Lines `{"path": ..., "age": ..., "gender": ..., "subject": ..., "faceBox": {x, y, width, height}}`.
+// Paths are relative to the manifest's folder. Gender: m/f/male/female, or 0/1 as in UTKFace (0 male, 1 female).
+import { createReadStream } from 'node:fs';
+import { dirname, extname, isAbsolute, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import { errorMessage, InputError } from '../../core/errors.js';
+import type { Box, Gender, LabelledRow } from '../../core/types.js';
+import type { ResolvedOptions } from './common.js';
+import { ageInRange, ageRangeText, fileExists } from './common.js';
+import { RejectCounter } from './rejects.js';
+import type { DatasetReader } from './types.js';
+
+const GENDERS: Record<string, Gender> = { m: 'male', male: 'male', '0': 'male', f: 'female', female: 'female', '1': 'female' };
+const BOX_KEYS = ['x', 'y', 'width', 'height'] as const;
+
+/** The fields of one manifest entry before checking; `where` names it in rejects when it has no path. */
+interface Entry {
+  where: string;
+  path: unknown;
+  age: unknown;
+  gender?: unknown;
+  subject?: unknown;
+  box?: Partial<Record<(typeof BOX_KEYS)[number], unknown>>;
+}
+
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+export class ManifestReader implements DatasetReader {
+  readonly format = 'csv' as const;
+  readonly rejects: RejectCounter;
+
+  constructor(
+    readonly source: string,
+    private options: ResolvedOptions,
+  ) {
+    this.rejects = new RejectCounter(options.maxExamples, options.onReject);
+  }
+
+  get kind(): 'jsonl' | 'csv' {
+    return ['.jsonl', '.ndjson', '.json'].includes(extname(this.source).toLowerCase()) ? 'jsonl' : 'csv';
+  }
+
+  async *rows(): AsyncGenerator<LabelledRow> {
+    this.rejects.clear();
+    const entries = this.kind === 'jsonl' ? this.jsonlEntries() : this.csvEntries();
+    for await (const entry of entries) {
+      const row = await this.check(entry);
+      if (row) yield row;
+    }
+  }
+
+  private async check(e: Entry): Promise<LabelledRow | undefined> {
+    const reject = (path: string, reason: string, detail?: string) => {
+      this.rejects.reject(path, reason, detail);
+      return undefined;
+    };
+    if (isBlank(e.path) || typeof e.path !== 'string') return reject(e.where, 'missing_path');
+    const path = isAbsolute(e.path) ? e.path : join(dirname(this.source), e.path);
+    if (isBlank(e.age)) return reject(path, 'missing_age');
+    const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' ? Number(e.age.trim()) : Number.NaN;
+    if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a number`);
+    if (!ageInRange(age, this.options)) return reject(path, 'age_out_of_range', `age ${age} ${ageRangeText(this.options)}`);
+    const row: LabelledRow = { path, age };
+    if (!isBlank(e.gender)) {
+      const gender = GENDERS[String(e.gender).trim().toLowerCase()];
+      if (!gender) return reject(path, 'bad_gender', `gender '${String(e.gender)}' is not m, f, male, female, 0 or 1`);
+      row.gender = gender;
+    }
+    if (!isBlank(e.subject)) row.subject = String(e.subject).trim();
+    if (e.box && BOX_KEYS.some((k) => !isBlank(e.box![k]))) {
+      const values = BOX_KEYS.map((k) => Number(e.box![k]));
+      const [x, y, width, height] = values as [number, number, number, number];
+      if (!values.every(Number.isFinite) || width <= 0 || height <= 0) {
+        return reject(path, 'bad_face_box', `box ${BOX_KEYS.map((k) => String(e.box![k])).join(',')}`);
+      }
+      row.faceBox = { x, y, width, height } satisfies Box;
+    }
+    if (this.options.checkFiles && !(await fileExists(path))) return reject(path, 'missing_file', 'no such file');
+    return row;
+  }
+
+  private async *csvEntries(): AsyncGenerator<Entry> {
+    const source = this.source;
+    const parser = createReadStream(source).pipe(
+      parse({
+        bom: true,
+        delimiter: extname(source).toLowerCase() === '.tsv' ? '\t' : ',',
+        columns: (header: string[]) => {
+          const names = header.map((h) => h.trim().toLowerCase());
+          if (!names.includes('path') || !names.includes('age')) {
+            throw new InputError('bad_manifest', `header must name the columns path and age (found: ${names.join(',')})`, source);
+          }
+          return names;
+        },
+        info: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+      }),
+    );
+    parser.on('skip', (err: Error & { lines?: number }) => {
+      this.rejects.reject(`${source}:${err.lines ?? '?'}`, 'bad_csv_record', errorMessage(err));
+    });
+    try {
+      for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+        const r = item.record;
+        yield {
+          where: `${source}:${item.info.lines}`,
+          path: r.path?.trim(),
+          age: r.age,
+          gender: r.gender,
+          subject: r.subject,
+          box: { x: r.x, y: r.y, width: r.width, height: r.height },
+        };
+      }
+    } catch (err) {
+      throw manifestError(err, source);
+    }
+  }
+
+  private async *jsonlEntries(): AsyncGenerator<Entry> {
+    const source = this.source;
+    const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
+    let n = 0;
+    try {
+      for await (const line of lines) {
+        n += 1;
+        if (line.trim() === '') continue;
+        const where = `${source}:${n}`;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch (err) {
+          this.rejects.reject(where, 'bad_json', errorMessage(err));
+          continue;
+        }
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          this.rejects.reject(where, 'bad_json', 'not an object');
+          continue;
+        }
+        const o = value as Record<string, unknown>;
+        const box = typeof o.faceBox === 'object' && o.faceBox !== null ? (o.faceBox as Entry['box']) : undefined;
+        yield { where, path: o.path, age: o.age, gender: o.gender, subject: o.subject, box };
+      }
+    } catch (err) {
+      throw manifestError(err, source);
+    }
+  }
+}
+
+function manifestError(err: unknown, source: string): InputError {
+  if (err instanceof InputError) return err;
+  const code = (err as { code?: string }).code === 'ENOENT' ? 'not_found' : 'bad_manifest';
+  return new InputError(code, errorMessage(err), source);
+}
+
+export function openManifest(source: string, options: ResolvedOptions): DatasetReader {
+  return new ManifestReader(source, options);
+}
