@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import * as exportCmd from './commands/export.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`.
 // Add one line here per command.
-export function registerCommands(_program: Command): void {
+export function registerCommands(program: Command): void {
+  exportCmd.register(program);
 }

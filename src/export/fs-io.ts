@@ -1,0 +1,123 @@
+// Saves and loads TF.js models as a folder holding model.json + weights.bin, the layout of `model.save('file://')`
+// with tfjs-node (which cannot install here). Each file is written to a temporary name and renamed into place,
+// weights first, so model.json only ever points at complete weights.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { tf } from '../tf/backend.js';
+import { checkString } from '../core/checks.js';
+import { InputError } from '../core/errors.js';
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+
+/** The folder of a model path: a folder, a path to its model.json, or either with a file:// prefix. */
+export function modelFolder(path: string): string {
+  checkString(path, 'path');
+  const plain = path.startsWith('file://') ? path.slice('file://'.length) : path;
+  return basename(plain) === MODEL_JSON ? dirname(resolve(plain)) : resolve(plain);
+}
+
+/** Writes a file under a temporary name in the same folder, then renames it into place. */
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}
+
+/** A tf.io.IOHandler that saves to and loads from a folder (model.json + weights.bin). */
+export function fileSystemIO(path: string): tf.io.IOHandler {
+  const folder = modelFolder(path);
+  const modelJsonPath = join(folder, MODEL_JSON);
+
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const topology = artifacts.modelTopology;
+      if (topology == null || topology instanceof ArrayBuffer) {
+        throw new Error('fileSystemIO saves Layers models only (a JSON model topology)');
+      }
+      await mkdir(folder, { recursive: true });
+      const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
+      await writeFileAtomic(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: topology,
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.signature != null) modelJson.signature = artifacts.signature;
+      if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+      if (artifacts.modelInitializer != null) modelJson.modelInitializer = artifacts.modelInitializer;
+      await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+
+    async load(): Promise<tf.io.ModelArtifacts> {
+      let text: string;
+      try {
+        text = await readFile(modelJsonPath, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new InputError('model_not_found', `no TF.js model here (${MODEL_JSON} not found)`, folder);
+        }
+        throw err;
+      }
+      let modelJson: tf.io.ModelJSON;
+      try {
+        modelJson = JSON.parse(text) as tf.io.ModelJSON;
+      } catch {
+        throw new InputError('bad_model', `${MODEL_JSON} is not valid JSON`, folder);
+      }
+      if (modelJson == null || typeof modelJson !== 'object' || modelJson.modelTopology == null) {
+        throw new InputError('bad_model', `${MODEL_JSON} has no modelTopology`, folder);
+      }
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs: tf.io.WeightsManifestEntry[] = [];
+        const buffers: ArrayBuffer[] = [];
+        for (const group of manifest) {
+          specs.push(...group.weights);
+          for (const file of group.paths) {
+            let bytes: Buffer;
+            try {
+              bytes = await readFile(join(folder, file));
+            } catch {
+              throw new InputError('bad_model', `weights file '${file}' named in ${MODEL_JSON} cannot be read`, folder);
+            }
+            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+          }
+        }
+        return [specs, tf.io.concatenateArrayBuffers(buffers)];
+      });
+    },
+  };
+}
+
+/** Loads a Layers model saved by fileSystemIO (or tfjs-node's file:// handler). */
+export function loadLayersModelFromFolder(path: string): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileSystemIO(path));
+}
+
+let routed = false;
+
+/**
+ * Makes `model.save('file://dir')` and `tf.loadLayersModel('file://dir')` use fileSystemIO, unless something
+ * (tfjs-node) already handles file:// URLs.
+ */
+export function registerFileSystemRouters(): void {
+  if (routed) return;
+  routed = true;
+  // tf.io routers answer null for URLs they do not handle, though the type says otherwise.
+  const route = ((url: string | string[]) =>
+    typeof url === 'string' && url.startsWith('file://') ? fileSystemIO(url) : null) as unknown as Parameters<
+    typeof tf.io.registerSaveRouter
+  >[0];
+  if (tf.io.getSaveHandlers('file://probe').length === 0) tf.io.registerSaveRouter(route);
+  if (tf.io.getLoadHandlers('file://probe').length === 0) tf.io.registerLoadRouter(route);
+}
