@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import * as exportCmd from './commands/export.js';
+import * as train from './commands/train.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`.
 // Add one line here per command.
 export function registerCommands(program: Command): void {
   exportCmd.register(program);
+  train.register(program);
 }

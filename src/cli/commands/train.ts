@@ -1,0 +1,132 @@
+// howold train --data SHARDS --model NAME --out RUNDIR [options] | howold train --resume RUNDIR [--epochs N]
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { checkOneOf, invalid, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
+import { ArgumentError } from '../../core/errors.js';
+import { AGE_LOSSES, type AgeLossKind } from '../../train/losses.js';
+import { OPTIMIZERS, type OptimizerKind } from '../../train/optimizers.js';
+import { initTrainingBackend, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/run.js';
+import { SCHEDULE_KINDS, type ScheduleKind } from '../../train/schedules.js';
+
+interface TrainCliOptions {
+  data?: string;
+  model?: string;
+  from?: string | true;
+  out?: string;
+  resume?: string;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: OptimizerKind;
+  momentum?: number;
+  nesterov?: boolean;
+  loss?: AgeLossKind;
+  schedule?: ScheduleKind;
+  warmup?: number;
+  targets?: 'onehot' | 'smooth' | 'gaussian';
+  augment?: boolean;
+  seed?: number;
+  checkpointEvery?: number;
+  patience?: number;
+  limit?: number;
+  valLimit?: number;
+}
+
+const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
+
+/** The shipped model, fine-tuned by a bare --from (the same folder `howold export` defaults to). */
+export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/default', import.meta.url));
+
+const integer = (name: string, min: number) => (text: string) => parseIntegerOption(text, name, min);
+const number = (name: string, min: number, max = Infinity) => (text: string) => parseNumberOption(text, name, min, max);
+const positive = (name: string) => (text: string) => {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!(value > 0 && value < Infinity)) throw invalid('a positive number', name, text);
+  return value;
+};
+const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (text: string) => checkOneOf(text, name, allowed);
+
+function summary(result: RunResult): string {
+  const h = result.history.history;
+  const last = (key: string) => h[key]?.[h[key]!.length - 1];
+  const parts = [`Trained ${result.history.epoch.length} epoch(s)${result.resumedFrom ? ` (resumed at step ${result.resumedFrom.step})` : ''}`];
+  const mae = last('val_mae');
+  if (mae !== undefined) parts.push(`last val MAE ${mae.toFixed(2)}, CS@5 ${((last('val_cs5') ?? NaN) * 100).toFixed(1)}%`);
+  parts.push(`model: ${result.finalDir}`);
+  return parts.join('; ');
+}
+
+/** Rejects flag combinations commander cannot express. */
+function validate(o: TrainCliOptions): void {
+  if (o.resume !== undefined) {
+    const extra = (Object.keys(o) as (keyof TrainCliOptions)[]).filter((k) => k !== 'resume' && k !== 'epochs' && o[k] !== undefined);
+    if (extra.length > 0) throw new ArgumentError(`--resume continues a run with its own settings; only --epochs may change (got --${extra[0]})`);
+    return;
+  }
+  if (!o.data || !o.out) throw new ArgumentError('Expected --data SHARDS and --out RUNDIR (or --resume RUNDIR)');
+  if (!o.model && !o.from) throw new ArgumentError('Expected --model NAME or --from MODEL_DIR');
+  if (o.model && o.from) throw new ArgumentError('Expected one of --model and --from, not both');
+}
+
+export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
+  validate(o);
+  const backend = await initTrainingBackend();
+  process.stderr.write(`backend: ${backend}\n`);
+  if (o.resume !== undefined) return resumeRun(o.resume, { epochs: o.epochs });
+  const options: StartOptions = {
+    data: o.data!,
+    out: o.out!,
+    model: o.model,
+    from: o.from === true ? SHIPPED_MODEL : o.from,
+    epochs: o.epochs,
+    batchSize: o.batch,
+    lr: o.lr,
+    optimizer: o.optimizer,
+    momentum: o.momentum,
+    nesterov: o.nesterov,
+    loss: o.loss,
+    schedule: o.schedule,
+    warmupEpochs: o.warmup,
+    targets: o.targets,
+    augment: o.augment,
+    seed: o.seed,
+    checkpointEvery: o.checkpointEvery,
+    patience: o.patience,
+    limit: o.limit,
+    valLimit: o.valLimit,
+  };
+  return startRun(options);
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train an age model on prepared shards, with checkpoints, a JSONL log and early stopping; resumable')
+    .option('--data <dir>', 'prepared shard folder (howold data prepare)')
+    .option('--model <name>', 'registry model to train from scratch (see the model list)')
+    .option('--from [dir]', 'fine-tune a saved model folder instead (without a folder: the shipped model)')
+    .option('--out <dir>', 'run folder to create (must be empty or absent)')
+    .option('--resume <dir>', 'continue the run in this folder from its last checkpoint')
+    .option('--epochs <n>', 'epochs (default: the model entry\'s, else 30)', integer('--epochs', 1))
+    .option('--batch <n>', 'batch size (default: the model entry\'s, else 32)', integer('--batch', 1))
+    .option('--lr <x>', 'peak learning rate', positive('--lr'))
+    .option('--optimizer <name>', 'sgd | adam', oneOf('--optimizer', OPTIMIZERS))
+    .option('--momentum <x>', 'SGD momentum', number('--momentum', 0, 1))
+    .option('--nesterov', 'Nesterov momentum (SGD)')
+    .option('--no-nesterov', 'plain momentum (SGD)')
+    .option('--loss <name>', 'dex (cross-entropy) | mean-variance', oneOf('--loss', AGE_LOSSES))
+    .option('--schedule <name>', 'constant | cosine | step', oneOf('--schedule', SCHEDULE_KINDS))
+    .option('--warmup <epochs>', 'linear warmup of the cosine schedule, epochs', number('--warmup', 0))
+    .option('--targets <kind>', 'age targets: onehot | smooth | gaussian', oneOf('--targets', TARGETS))
+    .option('--augment', 'augment training faces (flip, shift, scale, rotation, colour, grayscale, blur)')
+    .option('--no-augment', 'train on the faces as they are')
+    .option('--seed <n>', 'seed of data order and augmentation', integer('--seed', 0))
+    .option('--checkpoint-every <n>', 'checkpoint every N steps (0: at epoch ends only)', integer('--checkpoint-every', 0))
+    .option('--patience <n>', 'early stopping after N epochs without a better val MAE (0: off)', integer('--patience', 0))
+    .option('--limit <n>', 'at most N training faces per epoch', integer('--limit', 1))
+    .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
+    .action(async (options: TrainCliOptions) => {
+      const result = await runTrain(options);
+      process.stdout.write(`${summary(result)}\n`);
+    });
+}

@@ -1,0 +1,79 @@
+// Saving and loading trained models as a folder: model.json + weights.bin (export/fs-io.ts's layout, which
+// tfjs-node's file:// handler also reads) and howold.json (what the model is and how it wants its input).
+// The folder is replaced as a whole (atomic.ts), so a kill never leaves a half-written model.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Preprocessing } from '../core/types.js';
+import { fileSystemIO, loadLayersModelFromFolder } from '../export/fs-io.js';
+import { tf } from '../tf/backend.js';
+import { recoverDir, replaceDir, writeDurable } from './atomic.js';
+
+/** howold.json: travels with the weights so no caller hard-codes input size or normalisation. */
+export interface ModelMeta {
+  format: 'howold-model';
+  version: 1;
+  /** Registry name of the architecture (e.g. 'vgg16-tutorial'). */
+  name: string;
+  preprocessing: Preprocessing;
+  /** Age classes of the 'age' head (ages 0..classes-1) and whether there is a 'gender' head (0 male, 1 female). */
+  outputs: { ageClasses: number; gender: boolean };
+  /** The training configuration that produced the weights. */
+  training?: Record<string, unknown>;
+  /** Validation (or test) metrics at save time. */
+  metrics?: Record<string, number>;
+  epoch?: number;
+  step?: number;
+  savedAt: string;
+}
+
+export type ModelMetaInput = Omit<ModelMeta, 'format' | 'version' | 'outputs' | 'savedAt'> & Partial<Pick<ModelMeta, 'outputs'>>;
+
+function outputsOf(model: tf.LayersModel): ModelMeta['outputs'] {
+  const ageIndex = Math.max(0, model.outputNames.indexOf('age'));
+  const shape = model.outputs[ageIndex]!.shape;
+  return { ageClasses: Number(shape[shape.length - 1]), gender: model.outputNames.includes('gender') };
+}
+
+/** Writes model.json, weights.bin (fs-io's layout) and howold.json into the folder `tmp` (no swap). */
+export async function writeModelFiles(model: tf.LayersModel, tmp: string, meta: ModelMetaInput): Promise<ModelMeta> {
+  await model.save(fileSystemIO(tmp));
+  const full: ModelMeta = {
+    format: 'howold-model',
+    version: 1,
+    ...meta,
+    outputs: meta.outputs ?? outputsOf(model),
+    savedAt: new Date().toISOString(),
+  };
+  await writeDurable(join(tmp, 'howold.json'), `${JSON.stringify(full, null, 2)}\n`);
+  return full;
+}
+
+/** Saves `model` to `dir` atomically: `dir` holds either the previous complete model or this one. */
+export async function saveModel(model: tf.LayersModel, dir: string, meta: ModelMetaInput): Promise<ModelMeta> {
+  let written: ModelMeta | undefined;
+  await replaceDir(dir, async (tmp) => {
+    written = await writeModelFiles(model, tmp, meta);
+  });
+  return written!;
+}
+
+export async function readModelMeta(dir: string): Promise<ModelMeta | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'howold.json'), 'utf8')) as ModelMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoadedModel {
+  model: tf.LayersModel;
+  /** howold.json, when the folder has one (a plain tfjs model folder has not). */
+  meta?: ModelMeta;
+}
+
+/** Loads a folder written by saveModel (or any model.json + weights folder). */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  await recoverDir(dir);
+  const model = await loadLayersModelFromFolder(dir);
+  return { model, meta: await readModelMeta(dir) };
+}
