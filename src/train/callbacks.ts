@@ -37,10 +37,22 @@ export class ProgressBar implements Callback {
   private readonly stream: NodeJS.WriteStream;
   private bar?: cliProgress.SingleBar;
   private readonly tty: boolean;
+  // cli-progress's own gracefulExit swallows the first Ctrl-C (it only stops the bar): restore the cursor, then
+  // let the signal do what it would have done.
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.close();
+    process.kill(process.pid, signal);
+  };
 
   constructor(options: { stream?: NodeJS.WriteStream; tty?: boolean } = {}) {
     this.stream = options.stream ?? process.stdout;
     this.tty = options.tty ?? Boolean(this.stream.isTTY);
+  }
+
+  onTrainBegin(): void {
+    if (!this.tty) return;
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
   }
 
   onEpochBegin(epoch: number, ctx: FitContext): void {
@@ -50,7 +62,7 @@ export class ProgressBar implements Callback {
       ? `epoch ${epoch + 1}/${ctx.epochs} {bar} {value}/{total} | loss {loss} | MAE {mae} | {rate} img/s | ETA {eta_formatted}`
       : `epoch ${epoch + 1}/${ctx.epochs} {value} batches | loss {loss} | MAE {mae} | {rate} img/s`;
     this.bar = new cliProgress.SingleBar(
-      { format, stream: this.stream, hideCursor: true, etaBuffer: 50, barsize: 24, clearOnComplete: true, gracefulExit: true },
+      { format, stream: this.stream, hideCursor: true, etaBuffer: 50, barsize: 24, clearOnComplete: true },
       cliProgress.Presets.shades_classic,
     );
     const start = epoch === ctx.initial.epoch ? ctx.initial.batch : 0;
@@ -77,6 +89,8 @@ export class ProgressBar implements Callback {
   close(): void {
     this.bar?.stop();
     this.bar = undefined;
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
   }
 }
 
