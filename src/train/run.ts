@@ -18,6 +18,7 @@ import { readJsonl, writeFileAtomic } from './atomic.js';
 import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, ProgressBar, type MetaFactory } from './callbacks.js';
 import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './checkpoint.js';
 import { fit } from './fit.js';
+import { registerTrainingKernels } from './kernels/index.js';
 import type { AgeLossKind } from './losses.js';
 import { loadModel, readModelMeta, saveModel, type ModelMeta } from './model-io.js';
 import type { OptimizerKind } from './optimizers.js';
@@ -118,10 +119,7 @@ export interface RunResult {
 /** The wasm backend as shipped cannot train conv nets: add our kernels (no-op on tfjs-node or cpu). */
 export async function initTrainingBackend(): Promise<string> {
   const name = await initBackend();
-  if (name === 'wasm') {
-    const kernels = (await import('./kernels/index.js' as string)) as { registerTrainingKernels(): string[] };
-    kernels.registerTrainingKernels();
-  }
+  if (name === 'wasm') registerTrainingKernels();
   return name;
 }
 
