@@ -130,6 +130,11 @@ describe('training runs', () => {
     assert.equal(meta?.metrics?.val_mae, best);
     assert.deepEqual(await weights(result.finalDir), await weights(join(out, 'best')));
     model.dispose();
+
+    // resuming the stopped run does no more epochs and still ends on the best weights (read back from best/)
+    const again = await resumeRun(out, {}, quiet);
+    assert.deepEqual(again.history.epoch, []);
+    assert.deepEqual(await weights(again.finalDir), await weights(join(out, 'best')));
   });
 
   it('leaks no tensors over a run', async () => {
