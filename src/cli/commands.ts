@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
+import * as data from './commands/data.js';
+import * as detect from './commands/detect.js';
 import * as exportCmd from './commands/export.js';
 import * as train from './commands/train.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`.
 // Add one line here per command.
 export function registerCommands(program: Command): void {
+  data.register(program);
+  detect.register(program);
   exportCmd.register(program);
   train.register(program);
 }

@@ -67,7 +67,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (err) {
     const text = errorMessage(err);
-    const truncated = /truncat|premature|corrupt|invalid|unexpected end|bad/i.test(text);
+    const truncated = /truncat|premature|corrupt|invalid|unexpected end|bad|read error/i.test(text);
     throw new InputError(truncated ? 'corrupt' : 'decode_failed', `${truncated ? 'corrupt or truncated image' : 'cannot decode image'} (${text})`, label);
   }
 }

@@ -6,13 +6,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tf } from '../tf/backend.js';
 import type { Preprocessing } from '../core/types.js';
+import { DEFAULT_MARGIN } from '../image/align.js';
 
 export const FACE_API_AGE_PREPROCESSING: Preprocessing = {
   inputSize: 112,
   // face-api normalises with these means and divides by 256 (TinyXception.forwardInput)
   mean: [122.782, 117.001, 104.298],
   std: [256, 256, 256],
-  margin: 1,
+  margin: DEFAULT_MARGIN,
   align: 'eyes',
 };
 

@@ -1,0 +1,123 @@
+// howold detect <image...> [--json] [--out DIR]: faces, scores and eye positions; --out writes aligned crops.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
+import { errorCode, errorMessage } from '../../core/errors.js';
+import type { DetectedFace, Point } from '../../core/types.js';
+import { createFaceDetector, type DetectorMode } from '../../detect/index.js';
+import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
+import { decodeImage, encodeImage } from '../../image/decode.js';
+
+export interface DetectFlags {
+  json?: boolean;
+  out?: string;
+  mode?: DetectorMode;
+  minScore?: number;
+  size?: number;
+  margin?: number;
+}
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+interface FileResult {
+  file: string;
+  width?: number;
+  height?: number;
+  faces?: Array<Pick<DetectedFace, 'box' | 'score'> & { landmarks: Omit<DetectedFace['landmarks'], 'points'>; crop?: string }>;
+  error?: { code: string; message: string };
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
+const roundPoint = (p: Point): Point => ({ x: round(p.x), y: round(p.y) });
+const fmt = (p: Point) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)})`;
+
+/**
+ * Detects faces in each file in turn. A file that cannot be read or decoded gets one line on `err` naming it and
+ * the reason, and the run goes on. Returns the number of files that failed.
+ */
+export async function runDetect(files: string[], flags: DetectFlags = {}, out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
+  const detector = await createFaceDetector({ mode: flags.mode ?? 'photo', ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }) });
+  const size = flags.size ?? 200;
+  const margin = flags.margin ?? DEFAULT_MARGIN;
+  const results: FileResult[] = [];
+  const usedNames = new Set<string>();
+  let failed = 0;
+  try {
+    if (flags.out) await mkdir(flags.out, { recursive: true });
+    for (const file of files) {
+      const result: FileResult = { file };
+      results.push(result);
+      try {
+        const image = await decodeImage(file);
+        const faces = await detector.detect(image);
+        result.width = image.width;
+        result.height = image.height;
+        result.faces = [];
+        for (const [i, face] of faces.entries()) {
+          const { points: _points, ...named } = face.landmarks;
+          const entry: NonNullable<FileResult['faces']>[number] = {
+            box: { x: round(face.box.x), y: round(face.box.y), width: round(face.box.width), height: round(face.box.height) },
+            score: Math.round(face.score * 1000) / 1000,
+            landmarks: Object.fromEntries(Object.entries(named).map(([k, p]) => [k, roundPoint(p)])) as typeof entry.landmarks,
+          };
+          if (flags.out) {
+            entry.crop = path.join(flags.out, uniqueName(usedNames, `${path.parse(file).name}-face${i + 1}`));
+            await writeFile(entry.crop, await encodeImage(alignFace(image, face, { size, margin, align: 'eyes' }), 'png'));
+          }
+          result.faces.push(entry);
+        }
+        if (!flags.json) out.write(describe(result));
+      } catch (e) {
+        failed += 1;
+        result.error = { code: errorCode(e), message: errorMessage(e) };
+        // decodeImage's messages already start with the file name; other errors get it here.
+        const message = errorMessage(e);
+        err.write(`howold detect: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`);
+      }
+    }
+  } finally {
+    detector.dispose();
+  }
+  if (flags.json) out.write(`${JSON.stringify(results, null, 2)}\n`);
+  return failed;
+}
+
+function describe(result: FileResult): string {
+  const faces = result.faces ?? [];
+  const lines = [`${result.file}: ${result.width}x${result.height}, ${faces.length} face${faces.length === 1 ? '' : 's'}`];
+  for (const [i, f] of faces.entries()) {
+    const b = f.box;
+    lines.push(
+      `  face ${i + 1}: box x=${b.x.toFixed(0)} y=${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}, ` +
+        `score ${f.score.toFixed(2)}, eyes ${fmt(f.landmarks.leftEye)} ${fmt(f.landmarks.rightEye)}${f.crop ? `, crop ${f.crop}` : ''}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function uniqueName(used: Set<string>, stem: string): string {
+  let name = `${stem}.png`;
+  for (let n = 2; used.has(name); n++) name = `${stem}-${n}.png`;
+  used.add(name);
+  return name;
+}
+
+export function register(program: Command): void {
+  program
+    .command('detect')
+    .description('find the faces in photos: box, score and eye positions of each; --out writes aligned crops')
+    .argument('<image...>', 'JPEG, PNG or WebP files')
+    .option('--json', 'print one JSON array with every face and its landmarks', false)
+    .option('--out <dir>', 'write each face aligned and cropped as <image>-face<N>.png into this folder')
+    .addOption(new Option('--mode <mode>', "'photo': any photo; 'crop': images already are tight face crops (faster)").choices(['photo', 'crop']).default('photo'))
+    .option('--min-score <x>', 'lowest detector score kept (photo mode)', (v) => parseNumberOption(v, '--min-score', 0.01, 0.99))
+    .option('--size <n>', 'side of the crops written by --out, pixels', (v) => parseIntegerOption(v, '--size', 16, 1024), 200)
+    .option('--margin <x>', 'crop side as a multiple of the face scale (see image/align.ts)', (v) => parseNumberOption(v, '--margin', 0.5, 10), DEFAULT_MARGIN)
+    .action(async (files: string[], flags: DetectFlags) => {
+      const failed = await runDetect(files, flags);
+      if (failed > 0) process.exitCode = 1;
+    });
+}

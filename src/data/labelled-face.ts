@@ -1,0 +1,77 @@
+// Picks and crops THE labelled face of a dataset image: the one path shared by `data prepare` and `eval`,
+// so a model is evaluated on crops made exactly like the ones it was trained on.
+import type { Box, DetectedFace, LabelledRow, Preprocessing, RgbImage } from '../core/types.js';
+import { InputError } from '../core/errors.js';
+import { alignFace, cropBox } from '../image/align.js';
+import type { DetectorMode, FaceDetector } from '../detect/index.js';
+
+/** 'detect': find and align the face; 'box': crop the dataset's box; 'aligned': the image already is the crop. */
+export type FaceSource = 'detect' | 'box' | 'aligned';
+
+export interface CropSpec {
+  size: number;
+  margin: number;
+  source: FaceSource;
+  /** With 'detect': when no face is found, use the whole image as an aligned crop instead of rejecting it. */
+  fallbackToWhole?: boolean;
+  /** With 'detect': 'crop' when the images are tight face crops (UTKFace-style): the close-up passes only. */
+  detectorMode?: DetectorMode;
+}
+
+function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (a.width * a.height + b.width * b.height - inter || 1);
+}
+
+/** The detection that is the labelled person: the one matching the dataset box, else the largest and most central. */
+export function pickLabelledFace(faces: DetectedFace[], image: RgbImage, hint?: Box): DetectedFace | undefined {
+  if (faces.length === 0) return undefined;
+  if (hint) {
+    const best = faces.reduce((a, b) => (iou(b.box, hint) > iou(a.box, hint) ? b : a));
+    return iou(best.box, hint) > 0.3 ? best : undefined;
+  }
+  const cx = image.width / 2;
+  const cy = image.height / 2;
+  const diag = Math.hypot(image.width, image.height);
+  const merit = (f: DetectedFace) => {
+    const area = f.box.width * f.box.height;
+    const off = Math.hypot(f.box.x + f.box.width / 2 - cx, f.box.y + f.box.height / 2 - cy) / diag;
+    return area * (1 - off) * f.score;
+  };
+  return faces.reduce((a, b) => (merit(b) > merit(a) ? b : a));
+}
+
+export interface LabelledCrop {
+  pixels: RgbImage;
+  /** True when the crop came from a detected face (false: the dataset box or the whole image). */
+  detected: boolean;
+}
+
+export async function cropLabelledFace(
+  image: RgbImage,
+  row: LabelledRow,
+  spec: CropSpec,
+  detector?: FaceDetector,
+): Promise<LabelledCrop> {
+  const align: Preprocessing['align'] = 'eyes';
+  if (spec.source === 'aligned') {
+    return { pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false };
+  }
+  if (spec.source === 'box') {
+    if (!row.faceBox) throw new InputError('no_face_box', 'the dataset gives no face box for this image', row.path);
+    return { pixels: cropBox(image, row.faceBox, spec.size, spec.margin), detected: false };
+  }
+  if (!detector) throw new Error('cropLabelledFace: face source "detect" needs a detector');
+  const face = pickLabelledFace(await detector.detect(image), image, row.faceBox);
+  if (!face) {
+    if (spec.fallbackToWhole) {
+      return { pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false };
+    }
+    throw new InputError('no_face', 'no face found', row.path);
+  }
+  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align }), detected: true };
+}

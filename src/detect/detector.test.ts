@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ArgumentError } from '../core/errors.js';
+import type { Box, RgbImage } from '../core/types.js';
+import { decodeImage } from '../image/decode.js';
+import { tf } from '../tf/backend.js';
+import { createFaceDetector, iou, landmarksFrom68, type FaceDetector } from './index.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const groupPhotos = path.resolve(repoRoot, '../shared/datasets/group-photos');
+
+function solid(width: number, height: number, value: number): RgbImage {
+  return { data: new Uint8Array(width * height * 3).fill(value), width, height };
+}
+
+/** Deterministic noise (a linear congruential generator), so the test needs no random seed. */
+function noise(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return { data, width, height };
+}
+
+describe('face detector', () => {
+  let detector: FaceDetector;
+  before(async () => {
+    detector = await createFaceDetector();
+  });
+  after(() => detector.dispose());
+
+  test('group photos: recall >= 90% at IoU >= 0.4, at most 2 false positives', async (t) => {
+    const rows = readFileSync(path.join(groupPhotos, 'faces.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const files = [...new Set(rows.map((r) => r[0]))];
+    assert.equal(files.length, 9);
+    assert.equal(rows.length, 43);
+    let found = 0;
+    let falsePositives = 0;
+    const notes: string[] = [];
+    for (const file of files) {
+      const image = await decodeImage(path.join(groupPhotos, file));
+      const faces = await detector.detect(image);
+      const truth: Box[] = rows.filter((r) => r[0] === file).map((r) => ({ x: +r[2], y: +r[3], width: +r[4], height: +r[5] }));
+      // Greedy one-to-one matching, best overlap first.
+      const pairs = truth.flatMap((g, gi) => faces.map((f, fi) => ({ gi, fi, v: iou(g, f.box) }))).sort((a, b) => b.v - a.v);
+      const usedTruth = new Set<number>();
+      const usedFace = new Set<number>();
+      for (const { gi, fi, v } of pairs) {
+        if (v < 0.4 || usedTruth.has(gi) || usedFace.has(fi)) continue;
+        usedTruth.add(gi);
+        usedFace.add(fi);
+      }
+      found += usedTruth.size;
+      falsePositives += faces.length - usedFace.size;
+      if (usedTruth.size < truth.length || usedFace.size < faces.length) {
+        notes.push(`${file}: ${truth.length - usedTruth.size} missed, ${faces.length - usedFace.size} extra`);
+      }
+      for (const face of faces) {
+        assert.equal(face.landmarks.points?.length, 68);
+        const { leftEye, rightEye, mouthLeft } = face.landmarks;
+        assert.ok(leftEye.x < rightEye.x && mouthLeft.y > leftEye.y, `${file}: landmarks upright and in image order`);
+      }
+    }
+    t.diagnostic(`recall ${found}/${rows.length}, false positives ${falsePositives}; ${notes.join('; ') || 'no misses'}`);
+    assert.ok(found / rows.length >= 0.9, `recall ${found}/${rows.length}`);
+    assert.ok(falsePositives <= 2, `${falsePositives} false positives`);
+  });
+
+  test('no face in a blank or noise image', async () => {
+    assert.deepEqual(await detector.detect(solid(320, 240, 128)), []);
+    assert.deepEqual(await detector.detect(noise(256, 256)), []);
+  });
+
+  test('no tensor leaks, in both modes, with and without faces', async () => {
+    const photo = await decodeImage(path.join(groupPhotos, '2008_001009.jpg'));
+    const crop = await createFaceDetector({ mode: 'crop' });
+    try {
+      // Warm up first: the backend may allocate once on first use.
+      await detector.detect(photo);
+      await crop.detect(photo);
+      const before = tf.memory().numTensors;
+      assert.ok((await detector.detect(photo)).length > 0);
+      await detector.detect(solid(64, 64, 0));
+      await crop.detect(photo);
+      await crop.detect(noise(100, 100));
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      crop.dispose();
+    }
+  });
+
+  test('argument checks and dispose', async () => {
+    await assert.rejects(detector.detect({ data: new Uint8Array(10), width: 4, height: 4 }), ArgumentError);
+    await assert.rejects(createFaceDetector({ mode: 'fast' as 'crop' }), /Expected one of photo, crop for options.mode/);
+    await assert.rejects(createFaceDetector({ minScore: 1.5 }), ArgumentError);
+    const other = await createFaceDetector({ mode: 'crop', maxFaces: 1 });
+    other.dispose();
+    other.dispose();
+    await assert.rejects(other.detect(solid(8, 8, 0)), /after dispose/);
+    // The first detector still works: the shared weights stay loaded while anyone uses them.
+    assert.deepEqual(await detector.detect(solid(32, 32, 0)), []);
+  });
+});
+
+test('landmarksFrom68 names the iBUG 300-W points', () => {
+  const points = Array.from({ length: 68 }, (_, i) => ({ x: i, y: 2 * i }));
+  const lm = landmarksFrom68(points);
+  assert.deepEqual(lm.leftEye, { x: 38.5, y: 77 });
+  assert.deepEqual(lm.rightEye, { x: 44.5, y: 89 });
+  assert.deepEqual(lm.nose, { x: 30, y: 60 });
+  assert.deepEqual(lm.mouthLeft, { x: 48, y: 96 });
+  assert.deepEqual(lm.mouthRight, { x: 54, y: 108 });
+  assert.throws(() => landmarksFrom68(points.slice(1)), ArgumentError);
+});
+
+test('disposing the last detector frees the weights; a new one loads them again', async () => {
+  const baseline = tf.memory().numTensors;
+  const detector = await createFaceDetector({ mode: 'crop' });
+  assert.ok(tf.memory().numTensors > baseline);
+  assert.deepEqual(await detector.detect(solid(50, 50, 200)), []);
+  detector.dispose();
+  assert.equal(tf.memory().numTensors, baseline);
+});

@@ -1,0 +1,186 @@
+// The one crop path shared by training and inference: a face (its landmarks, a dataset box, or a whole aligned
+// image) becomes a size x size RGB crop with the same framing and the same resampling every time.
+//
+// Face frame, from landmarks:
+//   E = midpoint of the two eye centres, M = midpoint of the two mouth corners
+//   centre = (E + M) / 2
+//   angle  = direction of the line from the left eye to the right eye (the crop is rotated so it is level)
+//   scale  = max(|M - E|, |rightEye - leftEye|): eye-to-mouth distance, or the inter-ocular distance when that is
+//            larger (a face pitched down shortens the first, a face turned sideways the second)
+// The crop is the square of side margin x scale around the centre, rotated by angle.
+// DEFAULT_MARGIN reproduces UTKFace's framing: on 198 UTKFace crops (200 px) the detected centre is at (98, 98)
+// and 200 / scale has median 2.45 (10th-90th percentile 2.30-2.56), so an aligned photo crop looks like a UTKFace one.
+import { checkInteger, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
+import type { Box, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
+
+export interface AlignSpec {
+  /** Side of the square output, pixels. */
+  size: number;
+  /** Crop side as a multiple of the face scale (see above). Ignored with align 'none'. */
+  margin: number;
+  /** 'eyes': rotate so the eyes are level; 'none': the image already is an aligned crop, resize it whole. */
+  align: Preprocessing['align'];
+}
+
+export const DEFAULT_MARGIN = 2.45;
+/**
+ * Face scale of a face box without landmarks, as a fraction of the box's longer side. Measured on face-api boxes:
+ * median 0.336 (SSD, group photos), 0.38 (SSD, UTKFace), 0.347 (TinyFaceDetector, UTKFace).
+ */
+export const BOX_SCALE = 0.35;
+
+/** Where a face is, how it is turned and how big it is, in source pixels (see above). */
+export interface FaceFrame {
+  centre: Point;
+  /** Radians, clockwise in image coordinates (y down): the angle of the eye line. */
+  angle: number;
+  scale: number;
+}
+
+export function faceFrame(landmarks: FaceLandmarks): FaceFrame {
+  const { leftEye, rightEye, mouthLeft, mouthRight } = landmarks;
+  for (const [name, p] of Object.entries({ leftEye, rightEye, mouthLeft, mouthRight })) {
+    if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', `landmarks.${name}`, p);
+  }
+  const eyes = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
+  const mouth = { x: (mouthLeft.x + mouthRight.x) / 2, y: (mouthLeft.y + mouthRight.y) / 2 };
+  const scale = Math.max(Math.hypot(mouth.x - eyes.x, mouth.y - eyes.y), Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y));
+  if (!(scale > 0)) throw invalid('landmarks with distinct eyes and mouth', 'landmarks', 'degenerate points');
+  return {
+    centre: { x: (eyes.x + mouth.x) / 2, y: (eyes.y + mouth.y) / 2 },
+    angle: Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x),
+    scale,
+  };
+}
+
+/**
+ * A size x size crop of a face: rotated so the eyes are level, centred between eyes and mouth, side = margin x
+ * face scale. With align 'none' the face is ignored (may be null) and the whole image is resized (see resizeWhole).
+ */
+export function alignFace(image: RgbImage, face: { landmarks: FaceLandmarks } | null, spec: AlignSpec): RgbImage {
+  const { size, margin, align } = checkSpec(spec);
+  if (align === 'none') return resizeWhole(image, size);
+  if (!isPlainObject(face) || !isPlainObject(face.landmarks)) throw invalid('a face with landmarks', 'face', face);
+  const frame = faceFrame(face.landmarks);
+  return warpSquare(image, frame.centre, frame.angle, margin * frame.scale, size);
+}
+
+/**
+ * A size x size crop around a face box (datasets that give a box, e.g. IMDB-WIKI face_location): centred on the
+ * box, not rotated, side = margin x BOX_SCALE x the box's longer side, so the same margin frames a face about
+ * as alignFace does.
+ */
+export function cropBox(image: RgbImage, box: Box, size: number, margin: number = DEFAULT_MARGIN): RgbImage {
+  checkInteger(size, 'size', 1, 4096);
+  checkNumber(margin, 'margin', 0.1, 20);
+  if (!isPlainObject(box)) throw invalid('a box {x, y, width, height}', 'box', box);
+  checkNumber(box.x, 'box.x');
+  checkNumber(box.y, 'box.y');
+  checkNumber(box.width, 'box.width', Number.MIN_VALUE);
+  checkNumber(box.height, 'box.height', Number.MIN_VALUE);
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  return warpSquare(image, centre, 0, margin * BOX_SCALE * Math.max(box.width, box.height), size);
+}
+
+/** The 'already aligned' path: the centred square of the image (all of a square one), resized to size x size. */
+export function resizeWhole(image: RgbImage, size: number): RgbImage {
+  checkInteger(size, 'size', 1, 4096);
+  checkRgbImage(image);
+  return warpSquare(image, { x: image.width / 2, y: image.height / 2 }, 0, Math.min(image.width, image.height), size);
+}
+
+/** Where a source point lands in the crop made by warpSquare(image, centre, angle, side, size). */
+export function toCrop(point: Point, centre: Point, angle: number, side: number, size: number): Point {
+  const k = size / side;
+  const dx = point.x - centre.x;
+  const dy = point.y - centre.y;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  return { x: size / 2 + k * (dx * cos + dy * sin), y: size / 2 + k * (-dx * sin + dy * cos) };
+}
+
+/**
+ * Samples the square of side `side` (source pixels) centred on `centre` and rotated by `angle` into a size x size
+ * image: bilinear, averaging round(side/size)^2 samples per output pixel (up to 4x4) when shrinking so small
+ * crops do not alias, and edge pixels repeated outside the image.
+ * Hand-written because sharp fills pixels outside the image with a constant colour, not the edge, and costs a
+ * native round trip per call (rotate + extract + resize of a 200 px face to 112 px: 2.1 ms with sharp, 1.2 ms
+ * here, synchronous).
+ */
+export function warpSquare(image: RgbImage, centre: Point, angle: number, side: number, size: number): RgbImage {
+  checkRgbImage(image);
+  checkInteger(size, 'size', 1, 4096);
+  checkNumber(side, 'side', Number.MIN_VALUE);
+  checkNumber(angle, 'angle');
+  checkNumber(centre.x, 'centre.x');
+  checkNumber(centre.y, 'centre.y');
+  const { width, height, data } = image;
+  const step = side / size;
+  const n = Math.min(4, Math.max(1, Math.round(step)));
+  const cos = Math.cos(angle) * step;
+  const sin = Math.sin(angle) * step;
+  // Output pixel (i, j) covers [j, j+1) x [i, i+1); source pixel k's centre is at k + 0.5.
+  const ox = centre.x - 0.5;
+  const oy = centre.y - 0.5;
+  const half = size / 2;
+  const out = new Uint8Array(size * size * 3);
+  const maxX = width - 1;
+  const maxY = height - 1;
+  const inv = 1 / (n * n);
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j < size; j++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let si = 0; si < n; si++) {
+        const v = i + (si + 0.5) / n - half;
+        for (let sj = 0; sj < n; sj++) {
+          const u = j + (sj + 0.5) / n - half;
+          let x = ox + u * cos - v * sin;
+          let y = oy + u * sin + v * cos;
+          x = x < 0 ? 0 : x > maxX ? maxX : x;
+          y = y < 0 ? 0 : y > maxY ? maxY : y;
+          const x0 = Math.floor(x);
+          const y0 = Math.floor(y);
+          const x1 = x0 < maxX ? x0 + 1 : x0;
+          const y1 = y0 < maxY ? y0 + 1 : y0;
+          const fx = x - x0;
+          const fy = y - y0;
+          const w00 = (1 - fx) * (1 - fy);
+          const w01 = fx * (1 - fy);
+          const w10 = (1 - fx) * fy;
+          const w11 = fx * fy;
+          const p00 = (y0 * width + x0) * 3;
+          const p01 = (y0 * width + x1) * 3;
+          const p10 = (y1 * width + x0) * 3;
+          const p11 = (y1 * width + x1) * 3;
+          r += w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11];
+          g += w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1];
+          b += w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2];
+        }
+      }
+      const o = (i * size + j) * 3;
+      // A Uint8Array store truncates; the average is within 0..255, so + 0.5 rounds it.
+      out[o] = r * inv + 0.5;
+      out[o + 1] = g * inv + 0.5;
+      out[o + 2] = b * inv + 0.5;
+    }
+  }
+  return { data: out, width: size, height: size };
+}
+
+function checkSpec(spec: AlignSpec): AlignSpec {
+  if (!isPlainObject(spec)) throw invalid('an object {size, margin, align}', 'spec', spec);
+  return {
+    size: checkInteger(spec.size, 'spec.size', 1, 4096),
+    margin: checkNumber(spec.margin, 'spec.margin', 0.1, 20),
+    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'none'] as const),
+  };
+}
+
+/** Throws ArgumentError unless `image` is a well-formed RgbImage. */
+export function checkRgbImage(image: RgbImage, name = 'image'): void {
+  const ok = isPlainObject(image) && image.data instanceof Uint8Array && Number.isInteger(image.width) &&
+    Number.isInteger(image.height) && image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 3;
+  if (!ok) throw invalid('an RgbImage {data: Uint8Array of width*height*3, width, height}', name, image);
+}

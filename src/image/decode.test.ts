@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import sharp, { type Sharp } from 'sharp';
+import { InputError } from '../core/errors.js';
+import { decodeImage, encodeImage } from './decode.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const astronaut = path.join(repoRoot, 'examples/astronaut.png');
+const dir = mkdtempSync(path.join(tmpdir(), 'howold-decode-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A 60x40 image: left half red, right half blue (easy to check orientation). */
+function halves(): Sharp {
+  const data = Buffer.alloc(60 * 40 * 3);
+  for (let y = 0; y < 40; y++) for (let x = 0; x < 60; x++) data.set(x < 30 ? [220, 20, 20] : [20, 20, 220], (y * 60 + x) * 3);
+  return sharp(data, { raw: { width: 60, height: 40, channels: 3 } });
+}
+
+async function rejects(input: string | Buffer, code: string, reason: RegExp, name?: string): Promise<void> {
+  await assert.rejects(decodeImage(input, {}, name), (err: unknown) => {
+    assert.ok(err instanceof InputError, `InputError expected, got ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.match(err.message, reason);
+    assert.ok(!err.message.includes('\n'), 'one line');
+    const label = name ?? (typeof input === 'string' ? input : '<buffer>');
+    assert.ok(err.message.startsWith(`${label}: `), `names the file: ${err.message}`);
+    return true;
+  });
+}
+
+describe('decodeImage', () => {
+  test('JPEG, PNG and WebP from a path or a Buffer decode to RGB', async () => {
+    for (const format of ['jpeg', 'png', 'webp'] as const) {
+      const bytes = await halves().toFormat(format).toBuffer();
+      const file = path.join(dir, `halves.${format}`);
+      writeFileSync(file, bytes);
+      for (const input of [file, bytes]) {
+        const image = await decodeImage(input);
+        assert.equal(image.width, 60);
+        assert.equal(image.height, 40);
+        assert.equal(image.data.length, 60 * 40 * 3);
+        const [r, , b] = image.data.subarray(0, 3);
+        assert.ok(r > 180 && b < 60, `${format}: top-left is red (${r}, ${b})`);
+      }
+    }
+  });
+
+  test('RGBA and greyscale become RGB', async () => {
+    const rgba = await sharp({ create: { width: 10, height: 12, channels: 4, background: { r: 0, g: 255, b: 0, alpha: 0.5 } } }).png().toBuffer();
+    const grey = await halves().greyscale().png().toBuffer();
+    assert.equal((await decodeImage(rgba)).data.length, 10 * 12 * 3);
+    const g = await decodeImage(grey);
+    assert.equal(g.data.length, 60 * 40 * 3);
+    assert.equal(g.data[0], g.data[1]);
+  });
+
+  test('EXIF orientation 6 is applied: width and height swap and the image turns', async () => {
+    const bytes = await halves().jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    assert.equal((await sharp(bytes).metadata()).orientation, 6);
+    const image = await decodeImage(bytes);
+    assert.equal(image.width, 40);
+    assert.equal(image.height, 60);
+    // Orientation 6 = rotate 90 degrees clockwise to display: the red left half ends up on top.
+    const top = image.data.subarray(0, 3);
+    const bottom = image.data.subarray((59 * 40) * 3, (59 * 40) * 3 + 3);
+    assert.ok(top[0] > 180 && bottom[2] > 180, `red on top, blue below: ${[...top]} / ${[...bottom]}`);
+  });
+
+  test('large images shrink on load to maxSide', async () => {
+    const big = await sharp({ create: { width: 3000, height: 1500, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const image = await decodeImage(big);
+    assert.deepEqual([image.width, image.height], [1600, 800]);
+    const small = await decodeImage(big, { maxSide: 300 });
+    assert.deepEqual([small.width, small.height], [300, 150]);
+  });
+
+  test('a real photo decodes', async () => {
+    const image = await decodeImage(astronaut);
+    assert.ok(image.width > 100 && image.height > 100);
+    assert.equal(image.data.length, image.width * image.height * 3);
+    const again = await decodeImage(await encodeImage(image, 'png'));
+    assert.deepEqual(again.data, image.data);
+  });
+
+  test('raw pixels pass through; malformed raw pixels are refused', async () => {
+    const raw = { data: new Uint8Array(12), width: 2, height: 2 };
+    assert.equal(await decodeImage(raw), raw);
+    await assert.rejects(decodeImage({ data: new Uint8Array(11), width: 2, height: 2 }), /bad_pixels|raw pixels/);
+  });
+});
+
+describe('decodeImage refuses bad input with one line naming the file', () => {
+  test('a text file renamed .jpg', async () => {
+    const file = path.join(dir, 'notes.jpg');
+    writeFileSync(file, 'this is not a picture\n');
+    await rejects(file, 'not_an_image', /not an image/);
+  });
+
+  test('a truncated JPEG (a real photo cut in half)', async () => {
+    const photo = await sharp(astronaut).jpeg({ quality: 90 }).toBuffer();
+    const file = path.join(dir, 'truncated.jpg');
+    writeFileSync(file, photo.subarray(0, Math.floor(photo.length / 2)));
+    await rejects(file, 'corrupt', /corrupt or truncated/);
+  });
+
+  test('a truncated PNG', async () => {
+    const bytes = readFileSync(astronaut);
+    await rejects(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'corrupt', /corrupt or truncated/, 'cut.png');
+  });
+
+  test('a PNG bomb: 20000x20000 pixels in about a megabyte is refused by the pixel limit', async () => {
+    const bomb = await sharp({ limitInputPixels: false, create: { width: 20000, height: 20000, channels: 3, background: '#ffffff' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    assert.ok(bomb.length < 5_000_000, `bomb is ${bomb.length} bytes`);
+    const file = path.join(dir, 'bomb.png');
+    writeFileSync(file, bomb);
+    await rejects(file, 'too_many_pixels', /20000x20000 = 400000000 pixels, over the limit of 50000000/);
+    await assert.rejects(decodeImage(await halves().png().toBuffer(), { maxPixels: 1000 }), /over the limit of 1000/);
+  });
+
+  test('missing, empty, and unsupported files', async () => {
+    await rejects(path.join(dir, 'missing.jpg'), 'unreadable', /cannot read file \(ENOENT/);
+    const empty = path.join(dir, 'empty.png');
+    writeFileSync(empty, '');
+    await rejects(empty, 'empty', /empty file/);
+    const gif = path.join(dir, 'anim.gif');
+    writeFileSync(gif, await halves().gif().toBuffer());
+    await rejects(gif, 'unsupported_format', /unsupported image format 'gif'/);
+  });
+});

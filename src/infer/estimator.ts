@@ -1,0 +1,186 @@
+// The AgeEstimator: image → detect → align → one batched model call → faces with ages, intervals and gender.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
+import { InputError } from '../core/errors.js';
+import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
+import { decodeImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
+import { alignFace } from '../image/align.js';
+import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
+import { ageInterval, expectedAge } from '../models/dex.js';
+import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
+import type { ModelMeta } from '../train/model-io.js';
+
+/** The model shipped in the repo: models/default (howold.json, model.onnx, model.json + weights.bin). */
+export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
+
+export interface AgeEstimatorOptions {
+  /** A model folder (howold.json + model.onnx and/or model.json). Default: the shipped model. */
+  model?: string;
+  /** 'onnx' (default; onnxruntime, falling back to TF.js if it cannot load) or 'tfjs'. */
+  engine?: 'onnx' | 'tfjs';
+  /** onnxruntime threads per call. Default 1 (2 was not faster on 2 cores; see BENCHMARKS.md). */
+  threads?: number;
+  /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]. */
+  interval?: [number, number];
+  detector?: DetectorOptions;
+  decode?: DecodeOptions;
+}
+
+export interface AgeEstimator {
+  /** The faces in one image (a path, encoded bytes, or RGB pixels), each with its age. */
+  (image: ImageInput): Promise<Face[]>;
+  /** Several images with all their faces in one model call; a bad image gives its error, never a throw. */
+  estimateMany(images: ImageInput[]): Promise<(Face[] | Error)[]>;
+  /** Ages of face crops already made by `alignFace` with this model's preprocessing. */
+  estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
+  /** Detect and align: the crops this model expects, for callers that pick faces themselves (eval). */
+  detectAndAlign(image: RgbImage): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
+  readonly meta: ModelMeta;
+  readonly preprocessing: Preprocessing;
+  readonly detector: FaceDetector;
+  /** Which engine runs the age model ('onnxruntime-node' or 'tfjs'). */
+  readonly engine: string;
+  dispose(): Promise<void>;
+}
+
+export async function readModelMeta(dir: string): Promise<ModelMeta> {
+  const file = join(dir, 'howold.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new InputError('model_not_found', 'not a howold model folder (howold.json not found)', dir);
+  }
+  try {
+    return JSON.parse(text) as ModelMeta;
+  } catch {
+    throw new InputError('bad_model', 'howold.json is not valid JSON', dir);
+  }
+}
+
+function checkOptions(options: unknown): AgeEstimatorOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw invalid('an options object', 'options', options);
+  const o = options as AgeEstimatorOptions;
+  if (o.engine !== undefined) checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs']);
+  if (o.threads !== undefined) checkNumber(o.threads, 'options.threads', 1, 64);
+  if (o.interval !== undefined) {
+    if (!Array.isArray(o.interval) || o.interval.length !== 2) throw invalid('[low, high] quantiles', 'options.interval', o.interval);
+    checkNumber(o.interval[0], 'options.interval[0]', 0, 1);
+    checkNumber(o.interval[1], 'options.interval[1]', o.interval[0], 1);
+  }
+  return o;
+}
+
+/** (pixel − mean) / std into one NHWC float32 batch. */
+export function cropsToInput(crops: RgbImage[], p: Preprocessing): Float32Array {
+  const pixels = p.inputSize * p.inputSize;
+  const input = new Float32Array(crops.length * pixels * 3);
+  crops.forEach((crop, n) => {
+    if (crop.width !== p.inputSize || crop.height !== p.inputSize) {
+      throw new Error(`crop is ${crop.width}x${crop.height}, the model expects ${p.inputSize}x${p.inputSize}`);
+    }
+    const offset = n * pixels * 3;
+    for (let i = 0; i < pixels * 3; i += 3) {
+      input[offset + i] = (crop.data[i]! - p.mean[0]) / p.std[0];
+      input[offset + i + 1] = (crop.data[i + 1]! - p.mean[1]) / p.std[1];
+      input[offset + i + 2] = (crop.data[i + 2]! - p.mean[2]) / p.std[2];
+    }
+  });
+  return input;
+}
+
+/** Turns the model's outputs for `count` faces into age estimates. */
+export function toEstimates(outputs: Record<string, Float32Array>, count: number, classes: number, quantiles: [number, number]): AgeEstimate[] {
+  const ages = outputs.age;
+  if (!ages) throw new Error(`the model has no 'age' output (outputs: ${Object.keys(outputs).join(', ')})`);
+  const genders = outputs.gender;
+  const estimates: AgeEstimate[] = [];
+  for (let n = 0; n < count; n++) {
+    const probs = ages.subarray(n * classes, (n + 1) * classes);
+    const { low, high } = ageInterval(probs, quantiles[0], quantiles[1]);
+    const estimate: AgeEstimate = { age: expectedAge(probs), low, high, distribution: Array.from(probs) };
+    if (genders) {
+      const female = genders[n * 2 + 1]!;
+      estimate.gender = female >= 0.5 ? { label: 'female', probability: female } : { label: 'male', probability: 1 - female };
+    }
+    estimates.push(estimate);
+  }
+  return estimates;
+}
+
+export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise<AgeEstimator> {
+  const o = checkOptions(options);
+  const dir = resolve(o.model ?? DEFAULT_MODEL_DIR);
+  const meta = await readModelMeta(dir);
+  const p = meta.preprocessing;
+  const quantiles = o.interval ?? [0.1, 0.9];
+  const onnxPath = join(dir, 'model.onnx');
+  const tfjsFallback = async () => {
+    const { loadLayersModelFromFolder } = await import('../export/fs-io.js');
+    const { initBackend } = await import('../tf/backend.js');
+    await initBackend();
+    return loadLayersModelFromFolder(dir);
+  };
+  let runner: ModelRunner;
+  if ((o.engine ?? 'onnx') === 'onnx' && existsSync(onnxPath)) {
+    runner = await createOnnxRunner(onnxPath, { intraOpNumThreads: o.threads ?? 1, fallback: tfjsFallback });
+  } else {
+    const { createTfjsRunner } = await import('./onnx-runner.js');
+    runner = createTfjsRunner(await tfjsFallback());
+  }
+  const detector = await createFaceDetector(o.detector);
+
+  const estimateCrops = async (crops: RgbImage[]): Promise<AgeEstimate[]> => {
+    if (crops.length === 0) return [];
+    const outputs = await runner.run(cropsToInput(crops, p), crops.length);
+    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles);
+  };
+
+  const detectAndAlign = async (image: RgbImage) => {
+    const faces = await detector.detect(image);
+    return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
+  };
+
+  const estimateMany = async (images: ImageInput[]): Promise<(Face[] | Error)[]> => {
+    const found: ({ faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
+    for (const [i, input] of images.entries()) {
+      try {
+        const image = await decodeImage(input, o.decode, typeof input === 'string' ? input : `image ${i}`);
+        found.push(await detectAndAlign(image));
+      } catch (err) {
+        found.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    const allCrops = found.flatMap((f) => (f instanceof Error ? [] : f.crops));
+    const estimates = await estimateCrops(allCrops);
+    let next = 0;
+    return found.map((f) => (f instanceof Error ? f : f.faces.map((face) => ({ ...face, ...estimates[next++]! }))));
+  };
+
+  const estimate = (async (image: ImageInput): Promise<Face[]> => {
+    const [result] = await estimateMany([image]);
+    if (result instanceof Error) throw result;
+    return result!;
+  }) as AgeEstimator;
+
+  let disposed = false;
+  return Object.assign(estimate, {
+    estimateMany,
+    estimateCrops,
+    detectAndAlign,
+    meta,
+    preprocessing: p,
+    detector,
+    engine: runner.engine,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      detector.dispose();
+      await runner.dispose();
+    },
+  });
+}
