@@ -8,7 +8,7 @@ import { readJsonl } from './atomic.js';
 import type { MonitorLine } from './callbacks.js';
 import { readCheckpointState } from './checkpoint.js';
 import { loadModel, saveModel } from './model-io.js';
-import { initTrainingBackend, resumeRun, startRun, type StartOptions } from './run.js';
+import { initTrainingBackend, resolveConfig, resumeRun, startRun, type StartOptions } from './run.js';
 import { StopAt, tinyModel, TINY_PREPROCESSING, writeSyntheticShards } from './testing.js';
 
 let root: string;
@@ -135,6 +135,17 @@ describe('training runs', () => {
     const again = await resumeRun(out, {}, quiet);
     assert.deepEqual(again.history.epoch, []);
     assert.deepEqual(await weights(again.finalDir), await weights(join(out, 'best')));
+  });
+
+  it("takes defaults from the model entry's defaultTraining, under the given options", async () => {
+    const tutorial = await resolveConfig({ data: shards, out: join(root, 'x'), model: 'vgg16-tutorial' });
+    assert.deepEqual(
+      [tutorial.optimizer, tutorial.lr, tutorial.momentum, tutorial.nesterov, tutorial.loss, tutorial.batchSize, tutorial.targets],
+      ['sgd', 0.01, 0.1, true, 'dex', 50, 'onehot'],
+    );
+    const mine = await resolveConfig({ data: shards, out: join(root, 'x'), model: 'vgg16-tutorial', lr: 0.001, batchSize: 8, optimizer: 'adam' });
+    assert.deepEqual([mine.optimizer, mine.lr, mine.batchSize, mine.momentum], ['adam', 0.001, 8, 0.1]);
+    await assert.rejects(resolveConfig({ data: shards, out: join(root, 'x'), model: 'no-such-net' }), /no-such-net/);
   });
 
   it('leaks no tensors over a run', async () => {

@@ -10,6 +10,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Preprocessing } from '../core/types.js';
+import { createModelAsync, getModelEntry } from '../models/index.js';
 import { HowoldError } from '../core/errors.js';
 import type { FaceBatch } from '../data/batch.js';
 import { readShardIndex, streamShards, type ShardIndex } from '../data/shards.js';
@@ -123,27 +124,6 @@ export async function initTrainingBackend(): Promise<string> {
   return name;
 }
 
-interface ModelEntryLike {
-  name: string;
-  preprocessing: Preprocessing;
-  defaultTraining?: object;
-}
-
-interface Registry {
-  createModelAsync(name: string, options?: { seed?: number }): Promise<tf.LayersModel>;
-  getModelEntry(name: string): ModelEntryLike;
-}
-
-async function registry(): Promise<Registry> {
-  // Imported lazily: most of training (and every test) runs without the model zoo.
-  return (await import('../models/index.js' as string)) as Registry;
-}
-
-/** The registry entry of a model name ('name.tag' resolves to the architecture 'name'). */
-export async function findModelEntry(name: string): Promise<ModelEntryLike> {
-  return (await registry()).getModelEntry(name);
-}
-
 const LOSS_ALIASES: Record<string, AgeLossKind> = {
   dex: 'dex',
   ce: 'dex',
@@ -225,8 +205,8 @@ async function newModel(config: RunConfig): Promise<{ model: tf.LayersModel; nam
     }
     return { model, name: meta.name, preprocessing: meta.preprocessing };
   }
-  const entry = await findModelEntry(config.model);
-  const model = await (await registry()).createModelAsync(config.model, { seed: config.seed });
+  const entry = getModelEntry(config.model);
+  const model = await createModelAsync(config.model, { seed: config.seed });
   return { model, name: config.model, preprocessing: entry.preprocessing };
 }
 
@@ -241,7 +221,7 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
     model = meta.name;
     entryDefaults = trainingDefaultsFrom(meta.training);
   } else if (model) {
-    entryDefaults = trainingDefaultsFrom((await findModelEntry(model)).defaultTraining);
+    entryDefaults = trainingDefaultsFrom(getModelEntry(model).defaultTraining);
   } else {
     throw new HowoldError('invalid_argument', 'a model is needed: --model NAME or --from MODEL_DIR');
   }

@@ -2,6 +2,7 @@
 // normalised as (x - mean) / std; for training, a seeded augmentation is applied on the way.
 import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
+import { ageToTarget } from '../models/dex.js';
 import { tf } from '../tf/backend.js';
 import { seededRandom, uniform } from './rng.js';
 
@@ -193,34 +194,14 @@ export interface TargetOptions {
 
 export const DEFAULT_TARGETS = { kind: 'gaussian', smoothing: 0.1, sigma: 1.5 } as const;
 
-/**
- * One age's target distribution. A fractional age splits its mass between the two neighbouring classes, so the
- * expected value of the one-hot target is the age itself.
- */
+/** One age's target distribution, as dex.ts's ageToTarget makes it for the chosen kind. */
 export function ageTarget(age: number, options: TargetOptions): Float32Array {
-  const { classes } = options;
   const kind = options.kind ?? DEFAULT_TARGETS.kind;
-  const a = Math.min(classes - 1, Math.max(0, age));
-  const t = new Float32Array(classes);
-  if (kind === 'gaussian') {
-    const sigma = options.sigma ?? DEFAULT_TARGETS.sigma;
-    let sum = 0;
-    for (let k = 0; k < classes; k++) {
-      t[k] = Math.exp(-((k - a) ** 2) / (2 * sigma * sigma));
-      sum += t[k];
-    }
-    for (let k = 0; k < classes; k++) t[k] /= sum;
-    return t;
-  }
-  const lo = Math.floor(a);
-  const hi = Math.min(classes - 1, lo + 1);
-  t[lo] = 1 - (a - lo);
-  t[hi] += a - lo;
-  if (kind === 'smooth') {
-    const eps = options.smoothing ?? DEFAULT_TARGETS.smoothing;
-    for (let k = 0; k < classes; k++) t[k] = t[k] * (1 - eps) + eps / classes;
-  }
-  return t;
+  return ageToTarget(age, {
+    classes: options.classes,
+    smoothing: kind === 'smooth' ? (options.smoothing ?? DEFAULT_TARGETS.smoothing) : 0,
+    sigma: kind === 'gaussian' ? (options.sigma ?? DEFAULT_TARGETS.sigma) : 0,
+  });
 }
 
 export interface Targets {
