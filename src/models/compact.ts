@@ -3,6 +3,7 @@
 // parameters: small enough to train on two CPU cores in hours.
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../core/types.js';
+import { DEFAULT_MARGIN } from '../image/align.js';
 import { seededInit } from './init.js';
 import { registerModel, type ModelOptions } from './registry.js';
 
@@ -12,7 +13,7 @@ export const COMPACT_PREPROCESSING: Preprocessing = {
   inputSize: 64,
   mean: [127.5, 127.5, 127.5],
   std: [127.5, 127.5, 127.5],
-  margin: 1.25,
+  margin: DEFAULT_MARGIN,
   align: 'eyes',
 };
 

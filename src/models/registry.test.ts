@@ -1,10 +1,12 @@
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../core/errors.js';
 import { createModel, createModelAsync, getModelEntry, listModels, parseModelName, registerModel } from './index.js';
 
 describe('model registry', () => {
+  before(() => tf.ready());
+
   it('lists the built-in architectures with their preprocessing', () => {
     const names = listModels().map((m) => m.name);
     for (const name of ['compact-cnn', 'compact-cnn-gender', 'vgg16-tutorial']) assert.ok(names.includes(name), name);

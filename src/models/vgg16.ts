@@ -1,6 +1,7 @@
 // The tutorial's network: Keras VGG16's convolutional base at 128x128, then Flatten, two Dense 4090 (sic), dropout
 // and a 100-way softmax over ages. Far too slow to train on a CPU (65 M parameters); kept as the reference.
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_MARGIN } from '../image/align.js';
 import { seededInit } from './init.js';
 import { registerModel, type ModelOptions } from './registry.js';
 
@@ -36,8 +37,8 @@ export function buildVgg16Tutorial(options: ModelOptions & { inputSize: number }
 registerModel('vgg16-tutorial', {
   build: buildVgg16Tutorial,
   description: "The tutorial's VGG16 (128x128, Dense 4090-4090, 100-way age softmax over 0..99), 65.4 M parameters",
-  // The tutorial fed UTKFace's aligned crops scaled to 0..1.
-  preprocessing: { inputSize: 128, mean: [0, 0, 0], std: [255, 255, 255], margin: 1.25, align: 'none' },
+  // The tutorial fed UTKFace's aligned crops, scaled to 0..1; DEFAULT_MARGIN frames a face the way they do.
+  preprocessing: { inputSize: 128, mean: [0, 0, 0], std: [255, 255, 255], margin: DEFAULT_MARGIN, align: 'eyes' },
   defaultTraining: {
     optimizer: 'sgd',
     lr: 0.01,

@@ -1,6 +1,6 @@
 // Conv2D gradients for the wasm backend, composed from its XNNPACK-backed Conv2D.
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, checkChannelsLast, convPadded, pair, zeroUpsample, type Shape4 } from './util.js';
+import { asTensor, checkChannelsLast, convPadded, isChannelsLast, pair, zeroUpsample, type Shape4 } from './util.js';
 
 type PadAttr = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -39,15 +39,17 @@ export const conv2DBackpropFilter: tf.KernelFunc = ({ inputs, attrs }) => {
  * dX is the transposed convolution: dY zero-upsampled by the stride, convolved (stride 1) with the filter rotated
  * 180 degrees and its in/out channels swapped, padded by (filter - 1 - forward padding).
  */
-export const conv2DBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+export function makeConv2DBackpropInput(shipped: tf.KernelFunc): tf.KernelFunc {
+  return (args) => (isChannelsLast(args.attrs?.dataFormat) ? conv2DBackpropInput(args) : shipped(args));
+}
+
+const conv2DBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
+  const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as {
     strides: number | [number, number];
     pad: PadAttr;
-    dataFormat?: string;
     dimRoundingMode?: Rounding;
     inputShape: Shape4;
   };
-  checkChannelsLast('Conv2DBackpropInput', dataFormat);
   const dy = asTensor<tf.Tensor4D>(inputs.dy!);
   const filter = asTensor<tf.Tensor4D>(inputs.filter!);
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode);

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // The wasm package registers its own kernels when imported: it must be loaded before ours replace some.
 import '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropFilter, conv2DBackpropInput } from './conv.js';
+import { conv2DBackpropFilter, makeConv2DBackpropInput } from './conv.js';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise.js';
 import { makeMaxPoolGrad } from './pool.js';
 import { makeIdentity, makeMean, makeSum, makeTile } from './reduce.js';
@@ -36,7 +36,7 @@ const added: Record<(typeof ADDED_KERNELS)[number], tf.KernelFunc> = {
 };
 
 const replacements: Record<ReplaceableKernel, (shipped: tf.KernelFunc) => tf.KernelFunc> = {
-  Conv2DBackpropInput: () => conv2DBackpropInput,
+  Conv2DBackpropInput: makeConv2DBackpropInput,
   Sum: makeSum,
   Mean: makeMean,
   Tile: makeTile,

@@ -19,8 +19,12 @@ export function pair(value: number | number[] | undefined, fallback = 1): [numbe
   return typeof value === 'number' ? [value, value] : [value[0]!, value[1] ?? value[0]!];
 }
 
+export function isChannelsLast(dataFormat: unknown): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+}
+
 export function checkChannelsLast(kernel: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+  if (!isChannelsLast(dataFormat)) {
     throw new Error(`${kernel} on wasm supports only NHWC data, got dataFormat '${String(dataFormat)}'`);
   }
 }

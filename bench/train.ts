@@ -1,0 +1,121 @@
+// Training throughput on TF.js wasm: img/s and peak RSS per registered model, each in its own process (peak RSS is
+// per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels ("before")
+// and, with --ablation, without each replacement in turn.
+//   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation]
+// A measurement, not a test: ~2 minutes without VGG16, ~4 with it. Figures go to BENCHMARKS.md by hand.
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createModelAsync, getModelEntry, listModels } from '../src/models/index.js';
+import { initBackend, tf } from '../src/tf/backend.js';
+import { REPLACEABLE_KERNELS, registerTrainingKernels, type ReplaceableKernel } from '../src/train/kernels/index.js';
+
+interface Job {
+  model: string;
+  batch: number;
+  steps: number;
+  /** Replaced kernels to register: 'default', 'none', or a list. */
+  replace: 'default' | 'none' | string[];
+  label: string;
+}
+
+interface Result extends Job {
+  msPerStep: number;
+  imagesPerSecond: number;
+  peakRssMB: number;
+  params: number;
+  registered: string[];
+}
+
+async function runJob(job: Job): Promise<Result> {
+  if ((await initBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not initialise');
+  const replace = job.replace === 'default' ? true : job.replace === 'none' ? false : (job.replace as ReplaceableKernel[]);
+  const registered = registerTrainingKernels({ replace });
+
+  const entry = getModelEntry(job.model);
+  const model = await createModelAsync(job.model, { seed: 1 });
+  const size = entry.preprocessing.inputSize;
+  const x = tf.randomNormal([job.batch, size, size, 3], 0, 1, 'float32', 1);
+  const targets = model.outputs.map((out, i) =>
+    tf.tidy(() => {
+      const classes = out.shape[1] as number;
+      const labels = Array.from({ length: job.batch }, (_, k) => (k * 37 + i) % classes);
+      return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
+    }),
+  );
+  const training = entry.defaultTraining ?? {};
+  const optimizer =
+    training.optimizer === 'sgd'
+      ? tf.train.momentum(training.lr ?? 0.01, training.momentum ?? 0, training.nesterov ?? false)
+      : tf.train.adam(training.lr ?? 1e-3);
+  const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  // The trainer's step (src/train/fit.ts): variableGrads of the loss, then applyGradients.
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const outputs = model.apply(x, { training: true });
+        const probs = Array.isArray(outputs) ? outputs : [outputs];
+        const losses = probs.map((p, i) => tf.mean(tf.metrics.categoricalCrossentropy(targets[i]!, p as tf.Tensor)));
+        return tf.addN(losses) as tf.Scalar;
+      }, variables);
+      optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+      return value.dataSync()[0]!;
+    });
+  step();
+  const start = performance.now();
+  for (let i = 0; i < job.steps; i++) step();
+  const msPerStep = (performance.now() - start) / job.steps;
+  return {
+    ...job,
+    msPerStep,
+    imagesPerSecond: (job.batch * 1000) / msPerStep,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    params: model.countParams(),
+    registered,
+  };
+}
+
+function inChild(job: Job): Result {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  const line = out.trim().split('\n').at(-1)!;
+  return JSON.parse(line) as Result;
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+if (process.argv[2] === '--child') {
+  // tfjs prints a "use tfjs-node" banner on stdout: the result is the last line.
+  console.log(JSON.stringify(await runJob(JSON.parse(process.argv[3]!) as Job)));
+} else {
+  const wanted = option('--models')?.split(',') ?? listModels().map((m) => m.name);
+  const steps = Number(option('--steps') ?? 5);
+  const jobs: Job[] = [];
+  for (const model of wanted) {
+    const big = model.startsWith('vgg16');
+    const base = { model, batch: big ? 8 : 32, steps: big ? 2 : steps };
+    if (model === 'compact-cnn') {
+      jobs.push({ ...base, replace: 'none', label: 'missing gradients only (before)' });
+      if (process.argv.includes('--ablation')) {
+        for (const name of REPLACEABLE_KERNELS) {
+          jobs.push({ ...base, replace: REPLACEABLE_KERNELS.filter((k) => k !== name), label: `all but ${name}` });
+        }
+      }
+    }
+    jobs.push({ ...base, replace: 'default', label: 'all training kernels (after)' });
+  }
+  const load = loadavg()[0].toFixed(2);
+  console.log('| model | kernels | batch | ms/step | img/s | peak RSS (MB) |\n|---|---|---|---|---|---|');
+  for (const job of jobs) {
+    const r = inChild(job);
+    console.log(`| ${r.model} | ${r.label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |`);
+  }
+  console.log(`\n${steps} timed steps after one warm-up (VGG16: 2), 1 wasm thread, load average ${load} at start (${loadavg()[0].toFixed(2)} at end)`);
+}
