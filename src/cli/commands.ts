@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as data from './commands/data.js';
 import * as detect from './commands/detect.js';
+import * as evalCmd from './commands/eval.js';
 import * as exportCmd from './commands/export.js';
 import * as train from './commands/train.js';
 
@@ -9,6 +10,7 @@ import * as train from './commands/train.js';
 export function registerCommands(program: Command): void {
   data.register(program);
   detect.register(program);
+  evalCmd.register(program);
   exportCmd.register(program);
   train.register(program);
 }

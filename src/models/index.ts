@@ -1,6 +1,7 @@
 // The model zoo. Architecture modules register themselves when imported; add new ones to the list below.
 import './compact.js';
 import './vgg16.js';
+import './tinyxception.js';
 
 export {
   createModel,

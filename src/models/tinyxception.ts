@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { tf } from '../tf/backend.js';
 import type { Preprocessing } from '../core/types.js';
 import { DEFAULT_MARGIN } from '../image/align.js';
+import { registerModel } from './registry.js';
 
 export const FACE_API_AGE_PREPROCESSING: Preprocessing = {
   inputSize: 112,
@@ -136,3 +137,19 @@ export async function buildFaceApiAgeModel(options: FaceApiAgeModelOptions = {})
   }
   return model;
 }
+
+registerModel('faceapi-xception', {
+  description:
+    "face-api.js's AgeGenderNet backbone (TinyXception, 112x112, 0.42 M params) initialised from its pretrained weights in node_modules, " +
+    'frozen by default (options.freeze), with a new DEX age head (softmax over 0..100) and its gender head',
+  preprocessing: FACE_API_AGE_PREPROCESSING,
+  outputs: ['age', 'gender'],
+  defaultTraining: { optimizer: 'adam', lr: 1e-3, batchSize: 32, epochs: 12, schedule: 'cosine', targets: 'gaussian', augment: true },
+  build: (options) =>
+    buildFaceApiAgeModel({
+      pretrained: options.init !== 'random',
+      freeze: (options.freeze as FaceApiAgeModelOptions['freeze']) ?? 'all',
+      hidden: typeof options.hidden === 'number' ? options.hidden : 0,
+      dropout: typeof options.dropout === 'number' ? options.dropout : 0.2,
+    }),
+});

@@ -1,0 +1,55 @@
+import { Command, Option } from 'commander';
+import { parseIntegerOption } from '../../core/checks.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
+import type { DetectorMode } from '../../detect/index.js';
+import { createAgeEstimator } from '../../infer/estimator.js';
+import { evaluate } from '../../eval/evaluate.js';
+import { formatMetrics } from '../../eval/metrics.js';
+import { createProgress } from '../progress.js';
+
+interface EvalFlags {
+  labels: DatasetFormat;
+  model?: string;
+  limit?: number;
+  json?: boolean;
+  detector?: DetectorMode;
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate an age model on a labelled folder through the prediction path (detect, align, estimate)')
+    .argument('<source>', 'labelled dataset: a folder, an imdb.mat / wiki.mat, or a CSV/JSONL manifest')
+    .addOption(new Option('--labels <format>', 'how the labels are given').choices([...DATASET_FORMATS]).makeOptionMandatory())
+    .option('--model <dir>', 'model folder (default: the shipped model, models/default)')
+    .option('--limit <n>', 'evaluate an evenly spread sample of N images', (v) => parseIntegerOption(v, '--limit', 1))
+    .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
+    .option('--json', 'print one JSON object (n, misses, mae, rmse, cs5, byBand, intervalCoverage, ...)')
+    .action(async (source: string, flags: EvalFlags) => {
+      const estimator = await createAgeEstimator(flags.model ? { model: flags.model } : {});
+      try {
+        const progress = createProgress(flags.limit ?? 0, 'eval');
+        const started = Date.now();
+        const result = await evaluate(source, estimator, {
+          format: flags.labels,
+          limit: flags.limit,
+          detectorMode: flags.detector,
+          onProgress: (done, total) => progress.update(done, { total }),
+        });
+        progress.stop();
+        const seconds = (Date.now() - started) / 1000;
+        const { metrics } = result;
+        if (flags.json) {
+          const { byBand, ...rest } = metrics;
+          const out = { model: estimator.meta.name, engine: estimator.engine, ...rest, misses: result.misses, errors: result.errors, rejects: result.rejects, byBand, seconds };
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        } else {
+          process.stdout.write(`model ${estimator.meta.name} (${estimator.engine}), ${seconds.toFixed(1)} s\n${formatMetrics(metrics, result.misses)}\n`);
+          const errors = Object.entries(result.errors);
+          if (errors.length) process.stdout.write(`skipped: ${errors.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
+        }
+      } finally {
+        await estimator.dispose();
+      }
+    });
+}

@@ -1,0 +1,101 @@
+// Runs a model over a labelled dataset through the prediction path (decode → detect → align → estimate).
+import type { LabelledRow, RgbImage } from '../core/types.js';
+import { errorCode, errorMessage } from '../core/errors.js';
+import { decodeImage } from '../image/decode.js';
+import { openDataset, readDataset, type DatasetFormat } from '../data/readers/index.js';
+import { cropLabelledFace } from '../data/labelled-face.js';
+import { createFaceDetector, type DetectorMode } from '../detect/index.js';
+import type { AgeEstimator } from '../infer/estimator.js';
+import { ageMetrics, type AgeMetrics, type AgePrediction } from './metrics.js';
+
+export interface EvalPrediction extends AgePrediction {
+  path: string;
+  /** False when no face was found and the whole image was used as the crop (a miss). */
+  detected: boolean;
+  distribution?: number[];
+}
+
+export interface EvalResult {
+  predictions: EvalPrediction[];
+  metrics: AgeMetrics;
+  /** Images where the detector found no face (still estimated, on the whole image). */
+  misses: number;
+  /** Images that could not be used (unreadable, corrupt), by reason. */
+  errors: Record<string, number>;
+  /** Labelled rows the dataset reader rejected, by reason. */
+  rejects: Record<string, number>;
+}
+
+export interface EvalOptions {
+  format: DatasetFormat;
+  limit?: number;
+  /** 'crop' for datasets of tight face crops (UTKFace), 'photo' otherwise. */
+  detectorMode?: DetectorMode;
+  batchSize?: number;
+  keepDistributions?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** An evenly spread, deterministic sample of `limit` rows (sorted by path), so every age range is represented. */
+export function sampleRows<T extends LabelledRow>(rows: T[], limit?: number): T[] {
+  const sorted = [...rows].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (!limit || limit >= sorted.length) return sorted;
+  const step = sorted.length / limit;
+  return Array.from({ length: limit }, (_, i) => sorted[Math.floor(i * step)]!);
+}
+
+export function defaultDetectorMode(format: DatasetFormat): DetectorMode {
+  return format === 'utkface' ? 'crop' : 'photo';
+}
+
+export async function evaluate(source: string, estimator: AgeEstimator, options: EvalOptions): Promise<EvalResult> {
+  const { rows: all, rejects } = await readDataset(openDataset(source, options.format));
+  const rows = sampleRows(all, options.limit);
+  const p = estimator.preprocessing;
+  const mode = options.detectorMode ?? defaultDetectorMode(options.format);
+  const detector = mode === 'photo' ? estimator.detector : await createFaceDetector({ mode });
+  const batchSize = options.batchSize ?? 32;
+  const predictions: EvalPrediction[] = [];
+  const errors: Record<string, number> = {};
+  let misses = 0;
+  let pending: { row: LabelledRow; crop: RgbImage; detected: boolean }[] = [];
+
+  const flush = async () => {
+    const estimates = await estimator.estimateCrops(pending.map((x) => x.crop));
+    pending.forEach(({ row, detected }, i) => {
+      const e = estimates[i]!;
+      const prediction: EvalPrediction = { path: row.path, truth: row.age, age: e.age, low: e.low, high: e.high, detected };
+      if (row.gender) prediction.truthGender = row.gender;
+      if (e.gender) prediction.gender = e.gender.label;
+      if (options.keepDistributions) prediction.distribution = e.distribution;
+      predictions.push(prediction);
+    });
+    pending = [];
+  };
+
+  try {
+    for (const [i, row] of rows.entries()) {
+      try {
+        const image = await decodeImage(row.path);
+        const { pixels, detected } = await cropLabelledFace(
+          image,
+          row,
+          { size: p.inputSize, margin: p.margin, source: 'detect', fallbackToWhole: true },
+          detector,
+        );
+        if (!detected) misses += 1;
+        pending.push({ row, crop: pixels, detected });
+        if (pending.length >= batchSize) await flush();
+      } catch (err) {
+        const code = errorCode(err);
+        errors[code] = (errors[code] ?? 0) + 1;
+        process.stderr.write(`howold eval: skipped ${errorMessage(err)}\n`);
+      }
+      options.onProgress?.(i + 1, rows.length);
+    }
+    if (pending.length) await flush();
+  } finally {
+    if (detector !== estimator.detector) detector.dispose();
+  }
+  return { predictions, metrics: ageMetrics(predictions), misses, errors, rejects: rejects.byReason };
+}
