@@ -56,8 +56,12 @@ export function parseNumberOption(text: string, name: string, min = -Infinity, m
 }
 
 function rangeText(kind: string, min: number, max: number): string {
-  if (min > -Infinity && max < Infinity) return `an ${kind} between ${min} and ${max}`;
-  if (min > -Infinity) return `an ${kind} >= ${min}`;
-  if (max < Infinity) return `an ${kind} <= ${max}`;
-  return `an ${kind}`;
+  if (min > -Infinity && max < Infinity) return `${article(kind)} between ${min} and ${max}`;
+  if (min > -Infinity) return `${article(kind)} >= ${min}`;
+  if (max < Infinity) return `${article(kind)} <= ${max}`;
+  return article(kind);
+}
+
+function article(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }
