@@ -80,6 +80,8 @@ export interface RunConfig extends TrainingDefaults {
   valLimit?: number;
   /** Shuffle buffer, faces. */
   bufferSize?: number;
+  /** Layer-name prefixes to make trainable before training ('all' for every layer): unfreezes a pretrained backbone. */
+  unfreeze?: string[];
 }
 
 export const RUN_DEFAULTS = {
@@ -196,7 +198,25 @@ async function readConfigFile(runDir: string): Promise<ConfigFile> {
   }
 }
 
+/** Marks the layers whose names start with one of `prefixes` ('all': every layer) trainable; returns how many. */
+export function unfreezeLayers(model: tf.LayersModel, prefixes: string[]): number {
+  let count = 0;
+  for (const layer of model.layers) {
+    if (!layer.trainable && (prefixes.includes('all') || prefixes.some((p) => layer.name.startsWith(p)))) {
+      layer.trainable = true;
+      count += 1;
+    }
+  }
+  return count;
+}
+
 async function newModel(config: RunConfig): Promise<{ model: tf.LayersModel; name: string; preprocessing: Preprocessing }> {
+  const built = await buildModel(config);
+  if (config.unfreeze?.length) unfreezeLayers(built.model, config.unfreeze);
+  return built;
+}
+
+async function buildModel(config: RunConfig): Promise<{ model: tf.LayersModel; name: string; preprocessing: Preprocessing }> {
   if (config.from) {
     const { model, meta } = await loadModel(config.from);
     if (!meta) {

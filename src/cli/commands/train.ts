@@ -30,6 +30,7 @@ interface TrainCliOptions {
   patience?: number;
   limit?: number;
   valLimit?: number;
+  unfreeze?: string[];
 }
 
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
@@ -94,6 +95,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     patience: o.patience,
     limit: o.limit,
     valLimit: o.valLimit,
+    unfreeze: o.unfreeze,
   };
   return startRun(options);
 }
@@ -124,6 +126,7 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every N steps (0: at epoch ends only)', integer('--checkpoint-every', 0))
     .option('--patience <n>', 'early stopping after N epochs without a better val MAE (0: off)', integer('--patience', 0))
     .option('--limit <n>', 'at most N training faces per epoch', integer('--limit', 1))
+    .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
     .action(async (options: TrainCliOptions) => {
       const result = await runTrain(options);
