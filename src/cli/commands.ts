@@ -3,6 +3,7 @@ import * as data from './commands/data.js';
 import * as detect from './commands/detect.js';
 import * as evalCmd from './commands/eval.js';
 import * as exportCmd from './commands/export.js';
+import * as predict from './commands/predict.js';
 import * as train from './commands/train.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`.
@@ -12,5 +13,6 @@ export function registerCommands(program: Command): void {
   detect.register(program);
   evalCmd.register(program);
   exportCmd.register(program);
+  predict.register(program);
   train.register(program);
 }

@@ -1,0 +1,254 @@
+// howold predict <files|dirs|globs...> [--json|--csv] [--annotate OUTDIR] [--model PATH] [--batch N]
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { Option, type Command } from 'commander';
+import { parseIntegerOption } from '../../core/checks.js';
+import {
+  createAgeEstimator,
+  errorCode,
+  errorMessage,
+  estimatePhotos,
+  faceToJson,
+  type AgeEstimator,
+  type FaceJson,
+} from '../../index.js';
+import { annotatePhoto } from '../annotate.js';
+import { createProgress, type Progress } from '../progress.js';
+
+export interface PredictFlags {
+  json?: boolean;
+  csv?: boolean;
+  annotate?: string;
+  model?: string;
+  /** Photos per model call. */
+  batch?: number;
+  distribution?: boolean;
+  /** false: no progress bar (it is shown on stderr for more than one file otherwise). */
+  progress?: boolean;
+  /** Exit code 1 when any file fails (default: only when none worked). */
+  strict?: boolean;
+}
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface PredictSummary {
+  files: number;
+  ok: number;
+  failed: number;
+  faces: number;
+  /** Failed files by reason code ('not_an_image', 'corrupt', 'not_found', ...). */
+  errors: Record<string, number>;
+  seconds: number;
+}
+
+export interface FileEntry {
+  file: string;
+  width?: number;
+  height?: number;
+  faces?: FaceJson[];
+  annotated?: string;
+  error?: { code: string; message: string };
+}
+
+export const DEFAULT_BATCH = 4;
+const IMAGE_PATTERN = '**/*.{jpg,jpeg,png,webp}';
+const IMAGE_EXTENSION = /\.(jpe?g|png|webp)$/i;
+
+/**
+ * Files named on the command line are taken as they are; folders (recursively) and glob patterns expand to
+ * JPEG, PNG and WebP files, sorted. An input matching nothing is returned in `missing`.
+ */
+export async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    const key = path.resolve(file);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(file);
+    }
+  };
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    let found: string[];
+    if (info?.isFile()) found = [input];
+    else if (info?.isDirectory()) {
+      found = (await fg(IMAGE_PATTERN, { cwd: input, onlyFiles: true, caseSensitiveMatch: false, dot: false }))
+        .sort()
+        .map((rel) => path.join(input, rel));
+    } else if (fg.isDynamicPattern(input)) {
+      found = (await fg(input, { onlyFiles: true, dot: false })).filter((f) => IMAGE_EXTENSION.test(f)).sort();
+    } else found = [];
+    if (found.length === 0) missing.push(input);
+    found.forEach(add);
+  }
+  return { files, missing };
+}
+
+const CSV_HEADER = 'file,face,x,y,width,height,age,low,high,gender,gender_probability,score';
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function csvRows(entry: FileEntry): string {
+  return (entry.faces ?? [])
+    .map((f, i) =>
+      [csvField(entry.file), i + 1, f.box.x, f.box.y, f.box.width, f.box.height, f.age, f.low, f.high, f.gender?.label ?? '', f.gender?.probability ?? '', f.score]
+        .join(',') + '\n',
+    )
+    .join('');
+}
+
+function textLines(entry: FileEntry): string {
+  const faces = entry.faces ?? [];
+  if (faces.length === 0) return `${entry.file}\tno faces\n`;
+  return faces
+    .map((f, i) => {
+      const b = f.box;
+      const gender = f.gender ? `\t${f.gender.label} ${f.gender.probability.toFixed(2)}` : '';
+      return `${entry.file}\tface ${i + 1}\tbox ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}` +
+        `\tage ${f.age.toFixed(1)}\t(${f.low.toFixed(0)}-${f.high.toFixed(0)})${gender}\n`;
+    })
+    .join('');
+}
+
+export function formatSummary(s: PredictSummary): string {
+  const reasons = Object.entries(s.errors).map(([code, n]) => `${code} ${n}`).join(', ');
+  const files = `${s.files} file${s.files === 1 ? '' : 's'}`;
+  return `${files}: ${s.ok} ok, ${s.failed} failed${reasons ? ` (${reasons})` : ''}; ${s.faces} face${s.faces === 1 ? '' : 's'}; ${s.seconds.toFixed(1)} s`;
+}
+
+function uniqueName(used: Set<string>, file: string): string {
+  const { name, ext } = path.parse(file);
+  let candidate = `${name}${ext}`;
+  for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${name}-${n}${ext}`;
+  used.add(candidate.toLowerCase());
+  return candidate;
+}
+
+/**
+ * Predicts the age of every face in the inputs, `flags.batch` photos per model call; at most two batches are in
+ * memory at a time (the next one is estimated while the previous one is written and annotated). Bad files get
+ * one line on `err` naming them and the reason, and are counted; they never stop the run.
+ */
+export async function runPredict(
+  inputs: string[],
+  flags: PredictFlags = {},
+  out: Output = process.stdout,
+  err: Output = process.stderr,
+  estimator?: AgeEstimator,
+): Promise<PredictSummary> {
+  const started = Date.now();
+  const batchSize = flags.batch ?? DEFAULT_BATCH;
+  const { files, missing } = await expandInputs(inputs);
+  const summary: PredictSummary = { files: files.length + missing.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
+  const model = flags.model ?? process.env.HOWOLD_MODEL;
+  const estimate = estimator ?? (await createAgeEstimator(model ? { model } : {}));
+  if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
+
+  let progress: Progress | undefined;
+  const tty = err === process.stderr && process.stderr.isTTY;
+  const report = (entry: FileEntry) => {
+    if (!entry.error) return;
+    summary.failed += 1;
+    summary.errors[entry.error.code] = (summary.errors[entry.error.code] ?? 0) + 1;
+    const message = entry.error.message.startsWith(entry.file) ? entry.error.message : `${entry.file}: ${entry.error.message}`;
+    err.write(`${tty ? '\r\x1b[2K' : ''}howold predict: ${message}\n`);
+  };
+
+  let firstEntry = true;
+  const emit = (entry: FileEntry) => {
+    if (flags.json) {
+      out.write(`${firstEntry ? '' : ',\n'}${JSON.stringify(entry)}`);
+      firstEntry = false;
+    } else if (!entry.error) out.write(flags.csv ? csvRows(entry) : textLines(entry));
+  };
+
+  if (flags.json) out.write('{"files": [\n');
+  else if (flags.csv) out.write(`${CSV_HEADER}\n`);
+
+  const usedNames = new Set<string>();
+  let pending: ReturnType<typeof estimatePhotos> | undefined;
+  try {
+    for (const file of missing) {
+      const entry: FileEntry = { file, error: { code: 'not_found', message: `${file}: no such file, folder or matching image` } };
+      report(entry);
+      emit(entry);
+    }
+    if (files.length > 1 && flags.progress !== false) progress = createProgress(files.length, 'progress');
+    const batches: string[][] = [];
+    for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+    const run = (batch: string[]) => estimatePhotos(estimate, batch);
+    pending = batches.length > 0 ? run(batches[0]!) : undefined;
+    let done = 0;
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b]!;
+      const results = await pending!;
+      pending = b + 1 < batches.length ? run(batches[b + 1]!) : undefined;
+      for (const [i, result] of results.entries()) {
+        const file = batch[i]!;
+        let entry: FileEntry;
+        if (result instanceof Error) {
+          entry = { file, error: { code: errorCode(result), message: errorMessage(result) } };
+          report(entry);
+        } else {
+          const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution }));
+          entry = { file, width: result.width, height: result.height, faces };
+          summary.ok += 1;
+          summary.faces += faces.length;
+          if (flags.annotate) {
+            try {
+              const drawn = await annotatePhoto(file, faces);
+              const target = path.join(flags.annotate, uniqueName(usedNames, file));
+              await writeFile(target, drawn.data);
+              entry.annotated = target;
+            } catch (e) {
+              err.write(`howold predict: ${file}: cannot write the annotated photo (${errorMessage(e)})\n`);
+            }
+          }
+        }
+        emit(entry);
+      }
+      done += batch.length;
+      progress?.update(done);
+    }
+  } finally {
+    pending?.catch(() => {});
+    progress?.stop();
+    if (!estimator) await estimate.dispose();
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  if (flags.json) out.write(`${firstEntry ? '' : '\n'}],\n"summary": ${JSON.stringify(summary)}}\n`);
+  else err.write(`howold predict: ${formatSummary(summary)}\n`);
+  return summary;
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('the age of every face in photos, folders or globs: one line per face (or --json, --csv); --annotate draws them')
+    .argument('<inputs...>', 'JPEG, PNG or WebP files, folders (searched recursively for images) or glob patterns (quote them)')
+    .addOption(new Option('--json', 'print one JSON document: {"files": [{file, width, height, faces: [...], error?}], "summary": {...}}').conflicts('csv'))
+    .option('--csv', 'print CSV: a header, then one row per face')
+    .option('--annotate <outdir>', 'write each photo into this folder with the boxes and ages drawn on it')
+    .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
+    .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
+    .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--strict', 'exit with code 1 when any file fails')
+    .addHelpText(
+      'after',
+      '\nBad files (not an image, truncated, unreadable, no match) get one line on stderr each and are counted in the\n' +
+        'summary; the run goes on. Exit code: 0 when at least one file was processed (even with failures; see\n' +
+        '--strict), 1 when none was or the model could not load.',
+    )
+    .action(async (inputs: string[], flags: PredictFlags) => {
+      const summary = await runPredict(inputs, flags);
+      if (summary.ok === 0 || (flags.strict && summary.failed > 0)) process.exitCode = 1;
+    });
+}

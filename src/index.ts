@@ -1,0 +1,75 @@
+/**
+ * howold: how old is each person in a photo. Face detection, alignment and age estimation in TypeScript.
+ *
+ * ```ts
+ * import { createAgeEstimator } from 'howold';
+ *
+ * const estimate = await createAgeEstimator(); // loads the shipped model (models/default) and the face detector
+ * const faces = await estimate('examples/astronaut.png'); // a path, encoded bytes (Buffer) or RGB pixels
+ * // [{ box: { x: 181, y: 73, width: 83, height: 102 }, score: 0.96, landmarks: {...},
+ * //    age: 41.2, low: 35, high: 48, distribution: [...101 probabilities, ages 0..100], gender: { label: 'female', probability: 0.97 } }]
+ * const many = await estimate.estimateMany(['a.jpg', 'b.jpg']); // one model call; a bad image gives an Error in its slot
+ * await estimate.dispose();
+ * ```
+ *
+ * Every error raised on purpose is a HowoldError with a `code` ('not_an_image', 'corrupt', 'too_many_pixels',
+ * 'model_not_found', ...) and a one-line message naming the file.
+ */
+export {
+  createAgeEstimator,
+  DEFAULT_MODEL_DIR,
+  readModelMeta,
+  type AgeEstimator,
+  type AgeEstimatorOptions,
+} from './infer/estimator.js';
+export type { ModelMeta } from './train/model-io.js';
+export type { Engine } from './infer/onnx-runner.js';
+export type {
+  AgeEstimate,
+  Box,
+  DetectedFace,
+  Face,
+  FaceLandmarks,
+  Gender,
+  LabelledRow,
+  Point,
+  Preprocessing,
+  RgbImage,
+} from './core/types.js';
+
+export { ArgumentError, errorCode, errorMessage, HowoldError, InputError } from './core/errors.js';
+
+export {
+  decodeImage,
+  encodeImage,
+  isRgbImage,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_SIDE,
+  type DecodeOptions,
+  type ImageInput,
+} from './image/decode.js';
+export { alignFace, cropBox, DEFAULT_MARGIN, type AlignSpec } from './image/align.js';
+
+export {
+  createFaceDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  type DetectorMode,
+  type DetectorOptions,
+  type FaceDetector,
+} from './detect/index.js';
+
+export { exportOnnx, ExportError, DEFAULT_OPSET, type ExportOptions } from './export/index.js';
+
+export {
+  createModel,
+  createModelAsync,
+  listModels,
+  registerModel,
+  type ModelDefinition,
+  type ModelEntry,
+  type ModelOptions,
+} from './models/index.js';
+
+export { evaluate, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
+export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
+export { estimatePhotos, faceToJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
