@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { filterGradByConv, filterGradByTaps } from './depthwise.js';
 import { ADDED_KERNELS, REPLACEABLE_KERNELS, registerTrainingKernels } from './index.js';
 
 const TOLERANCE = 1e-4;
@@ -177,6 +178,38 @@ describe('wasm training kernels', () => {
       );
     }
     console.log(`depthwiseConv2d: worst relative difference ${worst.toExponential(2)}`);
+  });
+
+  it('both depthwise filter-gradient compositions match the cpu backend, small and large inputs', async () => {
+    const next = rng(41);
+    let worst = 0;
+    for (let i = 0; i < 16; i++) {
+      const size = i < 8 ? 5 + Math.floor(next() * 8) : 17 + Math.floor(next() * 8);
+      const c: ConvCase = { ...randomCases(1, 900 + i, 2)[0]!, height: size, width: size + (i % 3) };
+      const xShape: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
+      const filterShape: [number, number, number, number] = [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels];
+      const xData = randomArray(xShape.reduce((a, b) => a * b, 1), next);
+      await tf.setBackend('cpu');
+      const dyShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.strides, c.pad).shape);
+      const dyData = randomArray(dyShape.reduce((a, b) => a * b, 1), next);
+      const expected = tf.tidy(() => {
+        const x = tf.tensor4d(xData, xShape);
+        const dy = tf.tensor(dyData, dyShape) as tf.Tensor4D;
+        const grad = tf.grad((f: tf.Tensor) => tf.depthwiseConv2d(x, f as tf.Tensor4D, c.strides, c.pad));
+        return grad(tf.zeros(filterShape), dy).dataSync() as Float32Array;
+      });
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, c.strides, 1, c.pad, undefined, true);
+      for (const [name, f] of [['conv', filterGradByConv], ['taps', filterGradByTaps]] as const) {
+        const actual = tf.tidy(() => f(tf.tensor4d(xData, xShape), tf.tensor(dyData, dyShape) as tf.Tensor4D, filterShape, info).dataSync() as Float32Array);
+        const d = relativeDifference(actual, expected);
+        worst = Math.max(worst, d);
+        assert.ok(d <= TOLERANCE, `${name} ${describeCase(c)}: differs from cpu by ${d.toExponential(2)}`);
+      }
+      assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    }
+    console.log(`depthwise filter gradient, both paths: worst relative difference ${worst.toExponential(2)}`);
   });
 
   it('separableConv2d gradients match the cpu backend', async () => {

@@ -52,7 +52,8 @@ export function makeMaxPoolGrad(shipped: tf.KernelFunc): tf.KernelFunc {
       const y = asTensor<tf.Tensor4D>(output!);
       const g = asTensor<tf.Tensor4D>(dy!);
       const dxPadded = fh === sh && fw === sw ? disjointWindows(x, y, g, fh, fw) : overlappingWindows(x, y, g, fh, fw, sh, sw);
-      const dx = tf.slice(dxPadded, [0, top, left, 0], [-1, keepH, keepW, -1]);
+      const exact = top === 0 && left === 0 && dxPadded.shape[1] === keepH && dxPadded.shape[2] === keepW;
+      const dx = exact ? dxPadded : tf.slice(dxPadded, [0, top, left, 0], [-1, keepH, keepW, -1]);
       return keepH === h && keepW === w ? dx : tf.pad(dx, [[0, 0], [0, h - keepH], [0, w - keepW], [0, 0]]);
     });
   };
@@ -71,10 +72,10 @@ export function makeMaxPoolGrad(shipped: tf.KernelFunc): tf.KernelFunc {
   }
 
   /**
-   * Overlapping windows (say 3x3 stride 2). With the input viewed as [B, blocks, stride, blocks, stride, C], the
-   * values under window tap (u, v) are one phase (u mod stride) of a block-shifted grid (u div stride): plain
-   * slices, kept to rank 4 because the wasm Slice of higher ranks is an element-by-element loop. Each tap's
-   * gradient is shifted back by whole blocks and summed into its phase; the phases are interleaved by concat.
+   * Overlapping windows (say 3x3 stride 2). The values under window tap (u, v) come from a depthwise conv whose
+   * filter is 1 at that tap only (exact, and fast in XNNPACK; wasm's Slice copies its whole input first). Each
+   * tap's gradient is then shifted back by whole strides into its phase (u mod stride, v mod stride), and the
+   * phases are interleaved by concat: the result covers [hb*sh, wb*sw], at least the padded input.
    */
   function overlappingWindows(
     x: tf.Tensor4D,
@@ -88,42 +89,42 @@ export function makeMaxPoolGrad(shipped: tf.KernelFunc): tf.KernelFunc {
     const [b, oh, ow, c] = y.shape;
     const hb = oh + Math.floor((fh - 1) / sh);
     const wb = ow + Math.floor((fw - 1) / sw);
-    const xb = tf.pad(x, [[0, 0], [0, hb * sh - x.shape[1]], [0, wb * sw - x.shape[2]], [0, 0]], LOWEST);
-    const rows = new Map<number, tf.Tensor4D>();
-    const rowsOf = (u: number) => {
-      let r = rows.get(u);
-      if (!r) {
-        const byRow = tf.reshape(xb, [b, hb, sh, wb * sw * c]) as tf.Tensor4D;
-        r = tf.reshape(tf.slice(byRow, [0, Math.floor(u / sh), u % sh, 0], [-1, oh, 1, -1]), [b * oh, wb, sw, c]);
-        rows.set(u, r);
-      }
-      return r;
-    };
-    const keys: tf.Tensor4D[] = [];
-    for (let u = 0; u < fh; u++) {
-      for (let v = 0; v < fw; v++) {
-        const view = tf.reshape(tf.slice(rowsOf(u), [0, Math.floor(v / sw), v % sw, 0], [-1, ow, 1, -1]), [b, oh, ow, c]);
-        keys.push(tf.mul(isZero(tf.sub(y, view)), tf.scalar(fh * fw - keys.length)) as tf.Tensor4D);
-      }
+    const taps = fh * fw;
+    // Tap t of a window holding its max sets bit (taps-1-t) of the window's mask S (exact in float32 up to 24
+    // taps); the first maximum is the highest bit set: tap t is it iff it is a max and S < 2^(taps-t). One AddN
+    // replaces a chain of Maximum, which wasm runs through a slow generic path.
+    const isMax: tf.Tensor4D[] = [];
+    for (let t = 0; t < taps; t++) {
+      const oneHot = new Float32Array(taps * c);
+      oneHot.fill(1, t * c, (t + 1) * c);
+      const view = tf.depthwiseConv2d(x, tf.tensor4d(oneHot, [fh, fw, c, 1]), [sh, sw], 'valid');
+      isMax.push(tf.cast(tf.equal(y, view), 'float32') as tf.Tensor4D);
     }
-    const keyMax = keys.reduce((m, k) => tf.maximum(m, k));
-    const phases: (tf.Tensor4D | undefined)[] = new Array(sh * sw);
-    keys.forEach((key, t) => {
+    const firstMask = (t: number): tf.Tensor => {
+      if (taps > 24) {
+        // Too many bits for float32: the first maximum is the first tap that is a max and follows none.
+        const before = t === 0 ? undefined : tf.addN(isMax.slice(0, t));
+        return before === undefined ? isMax[0]! : tf.mul(isMax[t]!, tf.sub(tf.scalar(1), tf.step(before)));
+      }
+      return tf.mul(isMax[t]!, tf.step(tf.sub(tf.scalar(2 ** (taps - t)), mask)));
+    };
+    const mask = taps > 24 ? undefined! : tf.addN(isMax.map((m, t) => tf.mul(m, tf.scalar(2 ** (taps - 1 - t)))));
+    const phases: tf.Tensor4D[][] = Array.from({ length: sh * sw }, () => []);
+    for (let t = 0; t < taps; t++) {
       const u = Math.floor(t / fw);
       const v = t % fw;
       const [bu, bv] = [Math.floor(u / sh), Math.floor(v / sw)];
-      const grad = tf.mul(isZero(tf.sub(keyMax, key)), dy) as tf.Tensor4D;
-      const shifted = tf.pad(grad, [[0, 0], [bu, hb - oh - bu], [bv, wb - ow - bv], [0, 0]]);
-      const phase = (u % sh) * sw + (v % sw);
-      phases[phase] = phases[phase] === undefined ? shifted : tf.add(phases[phase]!, shifted);
-    });
-    const zeros = () => tf.fill([b, hb, wb, c], 0) as tf.Tensor4D;
-    const phaseRows: tf.Tensor[] = [];
-    for (let a = 0; a < sh; a++) {
-      const cols = Array.from({ length: sw }, (_, bb) => tf.reshape(phases[a * sw + bb] ?? zeros(), [b, hb, 1, wb, 1, c]));
-      phaseRows.push(sw === 1 ? cols[0]! : tf.concat(cols, 4));
+      const grad = tf.mul(firstMask(t), dy) as tf.Tensor4D;
+      phases[(u % sh) * sw + (v % sw)]!.push(tf.pad(grad, [[0, 0], [bu, hb - oh - bu], [bv, wb - ow - bv], [0, 0]]));
     }
-    const dx = tf.reshape(sh === 1 ? phaseRows[0]! : tf.concat(phaseRows, 2), [b, hb * sh, wb * sw, c]) as tf.Tensor4D;
-    return tf.slice(dx, [0, 0, 0, 0], [-1, x.shape[1], x.shape[2], -1]);
+    // Interleave: phase (a, b) goes to rows a, a+sh, ... and columns b, b+sw, ... (pads of a rank-6 view, summed).
+    const placed: tf.Tensor[] = [];
+    phases.forEach((parts, p) => {
+      if (parts.length === 0) return;
+      const [a, bb] = [Math.floor(p / sw), p % sw];
+      const sum = parts.length === 1 ? parts[0]! : tf.addN(parts);
+      placed.push(tf.pad(tf.reshape(sum, [b, hb, 1, wb, 1, c]), [[0, 0], [0, 0], [a, sh - 1 - a], [0, 0], [bb, sw - 1 - bb], [0, 0]]));
+    });
+    return tf.reshape(placed.length === 1 ? placed[0]! : tf.addN(placed), [b, hb * sh, wb * sw, c]) as tf.Tensor4D;
   }
 }
