@@ -1,7 +1,8 @@
 // Training throughput on TF.js wasm: img/s and peak RSS per registered model, each in its own process (peak RSS is
 // per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels ("before")
-// and, with --ablation, without each replacement in turn.
-//   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation]
+// (with --before, every model) and, with --ablation, without each replacement in turn.
+//   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation] [--before] [--options JSON]
+// --options are passed to every model's builder (e.g. '{"freeze":"none"}' trains faceapi-xception's backbone too).
 // A measurement, not a test: ~2 minutes without VGG16, ~4 with it. Figures go to BENCHMARKS.md by hand.
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -18,6 +19,7 @@ interface Job {
   /** Replaced kernels to register: 'default', 'none', or a list. */
   replace: 'default' | 'none' | string[];
   label: string;
+  options?: Record<string, unknown>;
 }
 
 interface Result extends Job {
@@ -34,7 +36,7 @@ async function runJob(job: Job): Promise<Result> {
   const registered = registerTrainingKernels({ replace });
 
   const entry = getModelEntry(job.model);
-  const model = await createModelAsync(job.model, { seed: 1 });
+  const model = await createModelAsync(job.model, { seed: 1, ...job.options });
   const size = entry.preprocessing.inputSize;
   const x = tf.randomNormal([job.batch, size, size, 3], 0, 1, 'float32', 1);
   const targets = model.outputs.map((out, i) =>
@@ -100,9 +102,12 @@ if (process.argv[2] === '--child') {
   const jobs: Job[] = [];
   for (const model of wanted) {
     const big = model.startsWith('vgg16');
-    const base = { model, batch: big ? 8 : 32, steps: big ? 2 : steps };
-    if (model === 'compact-cnn') {
+    const options = option('--options');
+    const base = { model, batch: big ? 8 : 32, steps: big ? 2 : steps, options: options ? (JSON.parse(options) as Record<string, unknown>) : undefined };
+    if (model === 'compact-cnn' || process.argv.includes('--before')) {
       jobs.push({ ...base, replace: 'none', label: 'missing gradients only (before)' });
+    }
+    if (model === 'compact-cnn') {
       if (process.argv.includes('--ablation')) {
         for (const name of REPLACEABLE_KERNELS) {
           jobs.push({ ...base, replace: REPLACEABLE_KERNELS.filter((k) => k !== name), label: `all but ${name}` });
@@ -115,7 +120,8 @@ if (process.argv[2] === '--child') {
   console.log('| model | kernels | batch | ms/step | img/s | peak RSS (MB) |\n|---|---|---|---|---|---|');
   for (const job of jobs) {
     const r = inChild(job);
-    console.log(`| ${r.model} | ${r.label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |`);
+    const name = r.options ? `${r.model} ${JSON.stringify(r.options)}` : r.model;
+    console.log(`| ${name} | ${r.label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |`);
   }
   console.log(`\n${steps} timed steps after one warm-up (VGG16: 2), 1 wasm thread, load average ${load} at start (${loadavg()[0].toFixed(2)} at end)`);
 }
