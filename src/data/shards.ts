@@ -261,7 +261,8 @@ export async function* streamShards(dir: string, options: StreamOptions): AsyncG
     size = current.size;
     const faceBytes = size * size * 3;
     for (let i = 0; i < current.rows.length && emitted < limit; i++) {
-      buffer.push({ pixels: current.bytes.subarray(i * faceBytes, (i + 1) * faceBytes), row: current.rows[i]! });
+      // a copy, not a view: a view would keep the whole shard's buffer alive while any of its faces waits
+      buffer.push({ pixels: current.bytes.slice(i * faceBytes, (i + 1) * faceBytes), row: current.rows[i]! });
       while (buffer.length >= bufferSize && emitted < limit) {
         batch.push(take());
         emitted += 1;
