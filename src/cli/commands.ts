@@ -4,6 +4,7 @@ import * as detect from './commands/detect.js';
 import * as evalCmd from './commands/eval.js';
 import * as exportCmd from './commands/export.js';
 import * as predict from './commands/predict.js';
+import * as serve from './commands/serve.js';
 import * as train from './commands/train.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`.
@@ -14,5 +15,6 @@ export function registerCommands(program: Command): void {
   evalCmd.register(program);
   exportCmd.register(program);
   predict.register(program);
+  serve.register(program);
   train.register(program);
 }

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { startServer, type HowoldServer } from './app.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const astronaut = readFileSync(path.join(repoRoot, 'examples/astronaut.png'));
+const groupPhoto = readFileSync(path.resolve(repoRoot, '../shared/datasets/group-photos/2007_007763.jpg'));
+// unset in CI: the shipped models/default
+const model = process.env.HOWOLD_MODEL;
+
+interface AgesBody {
+  faces: Array<{ box: { x: number; y: number; width: number; height: number }; age: number; low: number; high: number; score: number; distribution?: number[] }>;
+  width: number;
+  height: number;
+  model: string;
+  ms: number;
+}
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+let server: HowoldServer & { url: string };
+let bomb: Buffer;
+
+before(async () => {
+  [server, bomb] = await Promise.all([
+    startServer({ model, port: 0, host: '127.0.0.1', workers: 1, maxQueue: 3, maxBodyBytes: 2 * 1024 * 1024 }),
+    // 400 million grey pixels in ~0.4 MB: refused from its header, never decoded
+    sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#808080' }, limitInputPixels: false })
+      .toColourspace('b-w')
+      .png({ compressionLevel: 9, adaptiveFiltering: false })
+      .toBuffer(),
+  ]);
+});
+after(() => server?.app.close());
+
+function post(body: BodyInit | Buffer | undefined, type?: string, query = ''): Promise<Response> {
+  return fetch(`${server.url}/v1/ages${query}`, { method: 'POST', body: body as BodyInit | undefined, headers: type ? { 'content-type': type } : {} });
+}
+
+async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
+  const body = (await response.json()) as ErrorBody;
+  assert.equal(response.status, status, JSON.stringify(body));
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+  assert.equal(body.error.code, code);
+  assert.ok(body.error.message.length > 10);
+  return body;
+}
+
+test('GET /healthz: ok, with the model and the queue', async () => {
+  const response = await fetch(`${server.url}/healthz`);
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { status: string; model: string; ready: number; queued: number };
+  assert.equal(body.status, 'ok');
+  assert.ok(body.model.length > 0);
+  assert.equal(body.ready, 1);
+});
+
+test('POST /v1/ages: the example photo as a raw body and as multipart gives one face with a plausible age', async () => {
+  const form = new FormData();
+  form.append('file', new Blob([astronaut], { type: 'image/png' }), 'astronaut.png');
+  for (const response of [await post(astronaut, 'image/png'), await post(form), await post(astronaut, 'application/octet-stream', '?distribution=1')]) {
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as AgesBody;
+    assert.deepEqual([body.width, body.height], [512, 512]);
+    assert.equal(body.faces.length, 1);
+    const face = body.faces[0];
+    assert.ok(face.age >= 20 && face.age <= 65, `age ${face.age}`);
+    assert.ok(face.low <= face.age && face.age <= face.high);
+    assert.ok(face.box.x > 100 && face.box.x + face.box.width < 350 && face.box.y < 200, JSON.stringify(face.box));
+    assert.ok(body.model.length > 0 && body.ms >= 0);
+  }
+  const withDistribution = (await (await post(astronaut, 'image/png', '?distribution=1')).json()) as AgesBody;
+  assert.equal(withDistribution.faces[0].distribution?.length, 101);
+  const without = (await (await post(astronaut, 'image/png')).json()) as AgesBody;
+  assert.equal(without.faces[0].distribution, undefined);
+});
+
+test('POST /v1/ages: bad input gets a clear 4xx JSON error and the server carries on', async () => {
+  await expectError(await post('just some text', 'text/plain'), 415, 'unsupported_media_type');
+  await expectError(await post('just some text', 'image/jpeg'), 422, 'not_an_image');
+  await expectError(await post(astronaut.subarray(0, astronaut.length / 3), 'image/png'), 422, 'corrupt');
+  await expectError(await post(undefined, 'image/jpeg'), 400, 'empty');
+  await expectError(await post(Buffer.alloc(0)), 400, 'empty');
+  const big = Buffer.alloc(3 * 1024 * 1024, 1);
+  const tooLarge = await expectError(await post(big, 'image/jpeg'), 413, 'too_large');
+  assert.match(tooLarge.error.message, /2 MB/);
+  const form = new FormData();
+  form.append('file', new Blob([big]), 'big.jpg');
+  await expectError(await post(form), 413, 'too_large');
+  const noFile = new FormData();
+  noFile.append('note', 'no file here');
+  await expectError(await post(noFile), 400, 'no_file');
+  const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).gif().toBuffer();
+  await expectError(await post(gif, 'image/gif'), 415, 'unsupported_format');
+  const bombError = await expectError(await post(bomb, 'image/png'), 422, 'too_many_pixels');
+  assert.match(bombError.error.message, /20000x20000/);
+  await expectError(await fetch(`${server.url}/v1/nothing`), 404, 'not_found');
+
+  const healthz = await fetch(`${server.url}/healthz`);
+  assert.equal(healthz.status, 200);
+  assert.equal(((await healthz.json()) as { restarts: number }).restarts, 0);
+  assert.equal((await post(astronaut, 'image/png')).status, 200);
+});
+
+test('POST /v1/ages: concurrent requests beyond the queue get 503 with Retry-After; the rest are answered', async () => {
+  const responses = await Promise.all(Array.from({ length: 10 }, () => post(groupPhoto, 'image/jpeg')));
+  const statuses = responses.map((r) => r.status);
+  assert.ok(statuses.every((s) => s === 200 || s === 503), statuses.join(' '));
+  const ok = responses.filter((r) => r.status === 200);
+  const busy = responses.filter((r) => r.status === 503);
+  assert.ok(ok.length >= 2, statuses.join(' '));
+  assert.ok(busy.length >= 1, statuses.join(' '));
+  for (const r of busy) {
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    assert.equal(((await r.json()) as ErrorBody).error.code, 'busy');
+  }
+  const faces = await Promise.all(ok.map(async (r) => ((await r.json()) as AgesBody).faces.length));
+  assert.ok(faces.every((n) => n === faces[0] && n >= 3), faces.join(' '));
+  assert.equal((await post(astronaut, 'image/png')).status, 200);
+});
+
+test('POST /v1/ages: past the time limit → 504 (estimating) or 503 (still queued), and the server recovers', async () => {
+  const slow = await startServer({ model, port: 0, workers: 1, timeoutMs: 30 });
+  try {
+    const url = `${slow.url}/v1/ages`;
+    const send = () => fetch(url, { method: 'POST', body: groupPhoto as BodyInit, headers: { 'content-type': 'image/jpeg' } });
+    // one reaches the worker and runs past the limit, the other is still waiting for it
+    const responses = (await Promise.all([send(), send()])).sort((a, b) => b.status - a.status);
+    await expectError(responses[0], 504, 'timeout');
+    const queued = await expectError(responses[1], 503, 'timeout');
+    assert.match(queued.error.message, /no worker was free/);
+    assert.equal((await fetch(`${slow.url}/healthz`)).status, 200);
+  } finally {
+    await slow.app.close();
+  }
+});
+
+test('a worker that dies is replaced: its requests fail with 500, later ones are answered', async () => {
+  const [pid] = server.pool.pids();
+  const inFlight = post(groupPhoto, 'image/jpeg');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  process.kill(pid!, 'SIGKILL');
+  const failed = await inFlight;
+  assert.ok(failed.status === 500 || failed.status === 200, `status ${failed.status}`);
+  if (failed.status === 500) assert.equal(((await failed.json()) as ErrorBody).error.code, 'worker_failed');
+  for (let i = 0; i < 600 && server.pool.stats().ready === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ready: number; restarts: number };
+  assert.deepEqual([health.ready, health.restarts], [1, 1]);
+  assert.notEqual(server.pool.pids()[0], pid);
+  assert.equal((await post(astronaut, 'image/png')).status, 200);
+});

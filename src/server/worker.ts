@@ -1,0 +1,43 @@
+// One estimator in a worker process (see pool.ts): detection blocks its thread for hundreds of milliseconds per
+// photo, so it runs here and the HTTP process stays free to answer, time out and refuse.
+import { createAgeEstimator, errorCode, errorMessage, estimatePhotos, faceToJson, HowoldError } from '../index.js';
+import type { PhotoResult, WorkerData, WorkerMessage, WorkerReply } from './pool.js';
+
+const { model, maxPixels } = JSON.parse(process.argv[2] ?? '{}') as WorkerData;
+const send = (reply: WorkerReply, then?: () => void) => {
+  process.send!(reply, undefined, {}, then);
+};
+// the server is gone (even if it was killed): nothing left to work for
+process.on('disconnect', () => process.exit(0));
+
+function reason(err: Error): { code: string; message: string } {
+  const message = errorMessage(err);
+  // InputError messages start with the file name; uploads have none worth showing.
+  const file = err instanceof HowoldError ? err.file : undefined;
+  return { code: errorCode(err), message: file && message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message };
+}
+
+try {
+  const estimator = await createAgeEstimator(model ? { model } : undefined);
+  let running: Promise<void> = Promise.resolve();
+  process.on('message', (message: WorkerMessage) => {
+    if (message.type === 'close') {
+      void running.then(() => estimator.dispose()).finally(() => process.exit(0));
+      return;
+    }
+    const { id, photos } = message;
+    running = estimatePhotos(estimator, photos, { decode: maxPixels ? { maxPixels } : undefined, names: photos.map(() => 'upload') })
+      .then((results) => {
+        const out: PhotoResult[] = results.map((r) =>
+          r instanceof Error ? { error: reason(r) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },
+        );
+        send({ type: 'result', id, photos: out });
+      })
+      .catch((err: unknown) => {
+        send({ type: 'failed', id, error: { code: errorCode(err), message: errorMessage(err) } });
+      });
+  });
+  send({ type: 'ready', model: estimator.meta.name, engine: estimator.engine });
+} catch (err) {
+  send({ type: 'fatal', error: { code: errorCode(err), message: errorMessage(err) } }, () => process.exit(1));
+}
