@@ -1,5 +1,5 @@
 // Runs a model over a labelled dataset through the prediction path (decode → detect → align → estimate).
-import type { LabelledRow, RgbImage } from '../core/types.js';
+import type { Box, LabelledRow, RgbImage } from '../core/types.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { decodeImage } from '../image/decode.js';
 import { openDataset, readDataset, type DatasetFormat } from '../data/readers/index.js';
@@ -13,6 +13,8 @@ export interface EvalPrediction extends AgePrediction {
   /** False when no face was found and the whole image was used as the crop (a miss). */
   detected: boolean;
   distribution?: number[];
+  /** The dataset's face box, when it gives one (to crop the same face again for a gallery). */
+  faceBox?: Box;
 }
 
 export interface EvalResult {
@@ -66,6 +68,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
       const e = estimates[i]!;
       const prediction: EvalPrediction = { path: row.path, truth: row.age, age: e.age, low: e.low, high: e.high, detected };
       if (row.gender) prediction.truthGender = row.gender;
+      if (row.faceBox) prediction.faceBox = row.faceBox;
       if (e.gender) prediction.gender = e.gender.label;
       if (options.keepDistributions) prediction.distribution = e.distribution;
       predictions.push(prediction);

@@ -81,6 +81,41 @@ export function ageMetrics(predictions: AgePrediction[]): AgeMetrics {
   return metrics;
 }
 
+/**
+ * The predicted distribution's cumulative probability at `age`, each class k spread evenly over [k - 0.5, k + 0.5]
+ * (the convention of ageQuantile in models/dex.ts, so cdf(ageQuantile(p, q)) = q).
+ */
+export function ageCdf(probs: ArrayLike<number>, age: number): number {
+  let total = 0;
+  let below = 0;
+  for (let k = 0; k < probs.length; k++) {
+    const p = probs[k]!;
+    total += p;
+    below += p * Math.min(1, Math.max(0, age - (k - 0.5)));
+  }
+  return total > 0 ? below / total : Number.NaN;
+}
+
+export const CALIBRATION_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] as const;
+
+export interface CalibrationPoint {
+  /** Nominal quantile level q. */
+  level: number;
+  /** Share of true ages below the predicted q-quantile: q when the distributions are calibrated. */
+  observed: number;
+  n: number;
+}
+
+/** Reliability of the predicted distributions, over the predictions that carry one (empty if none do). */
+export function quantileCalibration(
+  predictions: Array<{ truth: number; distribution?: ArrayLike<number> }>,
+  levels: readonly number[] = CALIBRATION_LEVELS,
+): CalibrationPoint[] {
+  const pit = predictions.filter((p) => p.distribution && p.distribution.length > 0).map((p) => ageCdf(p.distribution!, p.truth));
+  if (pit.length === 0) return [];
+  return levels.map((level) => ({ level, observed: pit.filter((u) => u < level).length / pit.length, n: pit.length }));
+}
+
 /** A plain-text table of the metrics, as `howold eval` prints it. */
 export function formatMetrics(m: AgeMetrics, misses: number): string {
   const f = (x: number, d = 2) => (Number.isNaN(x) ? '-' : x.toFixed(d));

@@ -3,8 +3,9 @@ import { parseIntegerOption } from '../../core/checks.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import type { DetectorMode } from '../../detect/index.js';
 import { createAgeEstimator } from '../../infer/estimator.js';
-import { evaluate } from '../../eval/evaluate.js';
+import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
 import { formatMetrics } from '../../eval/metrics.js';
+import { writeEvalReport } from '../../report/evaluation.js';
 import { createProgress } from '../progress.js';
 
 interface EvalFlags {
@@ -13,6 +14,8 @@ interface EvalFlags {
   limit?: number;
   json?: boolean;
   detector?: DetectorMode;
+  report?: string;
+  groupPhotos?: string;
 }
 
 export function register(program: Command): void {
@@ -25,6 +28,8 @@ export function register(program: Command): void {
     .option('--limit <n>', 'evaluate an evenly spread sample of N images', (v) => parseIntegerOption(v, '--limit', 1))
     .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
     .option('--json', 'print one JSON object (n, misses, mae, rmse, cs5, byBand, intervalCoverage, ...)')
+    .option('--report <dir>', 'also write an HTML report with figures and galleries into this folder')
+    .option('--group-photos <dir>', 'with --report: box every face with its age on the photos of this folder')
     .action(async (source: string, flags: EvalFlags) => {
       const estimator = await createAgeEstimator(flags.model ? { model: flags.model } : {});
       try {
@@ -34,6 +39,7 @@ export function register(program: Command): void {
           format: flags.labels,
           limit: flags.limit,
           detectorMode: flags.detector,
+          keepDistributions: Boolean(flags.report),
           onProgress: (done, total) => progress.update(done, { total }),
         });
         progress.stop();
@@ -47,6 +53,11 @@ export function register(program: Command): void {
           process.stdout.write(`model ${estimator.meta.name} (${estimator.engine}), ${seconds.toFixed(1)} s\n${formatMetrics(metrics, result.misses)}\n`);
           const errors = Object.entries(result.errors);
           if (errors.length) process.stdout.write(`skipped: ${errors.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
+        }
+        if (flags.report) {
+          const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
+          const index = await writeEvalReport(result, { outDir: flags.report, estimator, detectorMode, source, groupPhotos: flags.groupPhotos });
+          process.stderr.write(`report: ${index}\n`);
         }
       } finally {
         await estimator.dispose();

@@ -1,0 +1,59 @@
+// howold audit DIR --labels FORMAT [--top N] [--report OUTDIR]: the labels the model most confidently disputes.
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parseIntegerOption } from '../../core/checks.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
+import type { DetectorMode } from '../../detect/index.js';
+import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
+import { createAgeEstimator } from '../../infer/estimator.js';
+import { auditCsv, formatAudit, rankAudit, writeAuditReport } from '../../report/audit.js';
+import { createProgress } from '../progress.js';
+
+interface AuditFlags {
+  labels: DatasetFormat;
+  top: number;
+  report?: string;
+  csv?: string;
+  model?: string;
+  limit?: number;
+  detector?: DetectorMode;
+}
+
+export function register(program: Command): void {
+  program
+    .command('audit')
+    .description('rank the images whose label the model most confidently disagrees with (to clean a dataset)')
+    .argument('<source>', 'labelled dataset: a folder, an imdb.mat / wiki.mat, or a CSV/JSONL manifest')
+    .addOption(new Option('--labels <format>', 'how the labels are given').choices([...DATASET_FORMATS]).makeOptionMandatory())
+    .option('--top <n>', 'print (and show in the gallery) the N most disputed', (v) => parseIntegerOption(v, '--top', 1), 20)
+    .option('--report <dir>', 'write audit.csv (all images, ranked), gallery.png and index.html into this folder')
+    .option('--csv <file>', 'write the ranked CSV here')
+    .option('--model <dir>', 'model folder (default: the shipped model, models/default)')
+    .option('--limit <n>', 'audit an evenly spread sample of N images', (v) => parseIntegerOption(v, '--limit', 1))
+    .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
+    .action(async (source: string, flags: AuditFlags) => {
+      const estimator = await createAgeEstimator(flags.model ? { model: flags.model } : {});
+      try {
+        const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
+        const progress = createProgress(flags.limit ?? 0, 'audit');
+        const result = await evaluate(source, estimator, {
+          format: flags.labels,
+          limit: flags.limit,
+          detectorMode,
+          keepDistributions: true,
+          onProgress: (done, total) => progress.update(done, { total }),
+        });
+        progress.stop();
+        const rows = rankAudit(result.predictions);
+        process.stdout.write(`model ${estimator.meta.name}: ${rows.length} images, MAE ${result.metrics.mae.toFixed(2)}; most disputed labels:\n`);
+        process.stdout.write(`${formatAudit(rows, flags.top)}\n`);
+        if (flags.csv) await writeFile(flags.csv, auditCsv(rows));
+        if (flags.report) {
+          const index = await writeAuditReport(rows, { outDir: flags.report, estimator, detectorMode, top: flags.top, source });
+          process.stdout.write(`report: ${index}\n`);
+        }
+      } finally {
+        await estimator.dispose();
+      }
+    });
+}

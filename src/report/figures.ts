@@ -1,0 +1,147 @@
+// `npm run figures`: the README's committed figures, from the shipped model and its training run, into
+// docs/figures/. Plots only (no dataset faces: those are research-only), plus the public-domain example photo.
+//
+//   npm run figures -- [--run DIR] [--model DIR] [--data SHARDS|FOLDER] [--limit N] [--out DIR]
+//
+// The evaluation uses the run's held-out test split when its prepared shards are at hand (so the figures show
+// faces the model never trained on), else an evenly spread sample of ../shared/datasets/utkface.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readManifest, readShardIndex } from '../data/shards.js';
+import type { DatasetFormat } from '../data/readers/index.js';
+import { defaultDetectorMode, evaluate } from '../eval/evaluate.js';
+import { quantileCalibration } from '../eval/metrics.js';
+import { createAgeEstimator, DEFAULT_MODEL_DIR } from '../infer/estimator.js';
+import { bandChart, calibrationChart, curvesChart, errorHistogram, genderChart, monitorChart, scatterChart, sortedChart } from './charts.js';
+import { annotatePhoto } from './gallery.js';
+import { decodeImage } from '../image/decode.js';
+import { faceLabels } from './photos.js';
+import { writeFigure, writeRendered, type WrittenImage } from './render.js';
+import { readRun } from './run.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MAX_TOTAL_BYTES = 1024 * 1024;
+
+export interface FigureOptions {
+  run: string;
+  model: string;
+  /** A prepared shard folder (its test split is used) or a UTKFace folder. Default: the run's shards. */
+  data?: string;
+  limit: number;
+  out: string;
+}
+
+/** The test split of prepared shards as a JSON Lines manifest (absolute paths) in `dir`; undefined if not shards. */
+async function testSplitManifest(shards: string, dir: string): Promise<{ file: string; count: number } | undefined> {
+  if (!existsSync(path.join(shards, 'index.json'))) return undefined;
+  const index = await readShardIndex(shards);
+  const lines: string[] = [];
+  const numbers = (await readdir(shards)).map((n) => /^shard-(\d+)\.json$/.exec(n)?.[1]).filter((n): n is string => n !== undefined);
+  for (const shard of numbers.map(Number).sort((a, b) => a - b)) {
+    const manifest = await readManifest(shards, shard);
+    for (const row of manifest.rows.test) {
+      // Paths are stored as given to `data prepare`, relative to where it ran (the repo root).
+      let file = path.resolve(repoRoot, row.path);
+      if (!existsSync(file)) file = path.join(path.resolve(repoRoot, index.source), path.basename(row.path));
+      lines.push(JSON.stringify({ path: file, age: row.age, ...(row.gender ? { gender: row.gender } : {}) }));
+    }
+  }
+  if (lines.length === 0) return undefined;
+  const file = path.join(dir, 'test-split.jsonl');
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return { file, count: lines.length };
+}
+
+export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[]> {
+  await mkdir(o.out, { recursive: true });
+  const written: WrittenImage[] = [];
+  const summary: Record<string, unknown> = { generatedAt: new Date().toISOString() };
+
+  const run = await readRun(o.run);
+  written.push(await writeFigure(o.out, 'learning-curves.png', curvesChart(run.epochs, run.steps)));
+  if (run.monitor.length) written.push(await writeFigure(o.out, 'monitor.png', monitorChart(run.monitor, { epochEnds: run.epochs.map((e) => e.step) })));
+  const best = run.epochs.filter((e) => e.val_mae !== undefined).sort((a, b) => a.val_mae! - b.val_mae!)[0];
+  summary.run = { epochs: run.epochs.length, bestEpoch: best ? best.epoch + 1 : undefined, bestValMae: best?.val_mae, model: run.config?.model };
+
+  const estimator = await createAgeEstimator({ model: o.model });
+  const tmp = await mkdtemp(path.join(tmpdir(), 'howold-figures-'));
+  try {
+    const shards = o.data ?? (typeof run.config?.data === 'string' ? run.config.data : undefined);
+    const split = shards ? await testSplitManifest(shards, tmp) : undefined;
+    let source: string;
+    let format: DatasetFormat;
+    let detectorMode = defaultDetectorMode('utkface');
+    if (split) {
+      source = split.file;
+      format = 'csv';
+      const index = await readShardIndex(shards!);
+      detectorMode = defaultDetectorMode(index.format as DatasetFormat);
+      summary.data = `test split of ${shards} (${split.count} faces; ${Math.min(o.limit, split.count)} evaluated)`;
+    } else {
+      source = o.data && (await stat(o.data)).isDirectory() ? o.data : path.resolve(repoRoot, '../shared/datasets/utkface');
+      format = 'utkface';
+      summary.data = `${source} (evenly spread sample; may include training faces)`;
+    }
+    process.stderr.write(`figures: evaluating ${o.limit} faces of ${summary.data as string}\n`);
+    const result = await evaluate(source, estimator, { format, limit: o.limit, detectorMode, keepDistributions: true });
+    const { predictions, metrics: m } = result;
+    written.push(await writeFigure(o.out, 'predicted-vs-actual.png', sortedChart(predictions)));
+    written.push(await writeFigure(o.out, 'scatter.png', scatterChart(predictions)));
+    written.push(await writeFigure(o.out, 'mae-by-band.png', bandChart(m.byBand)));
+    if (m.byGender) written.push(await writeFigure(o.out, 'mae-by-gender.png', genderChart(m.byGender)));
+    written.push(await writeFigure(o.out, 'error-histogram.png', errorHistogram(predictions)));
+    const calibration = quantileCalibration(predictions);
+    if (calibration.length) written.push(await writeFigure(o.out, 'calibration.png', calibrationChart(calibration)));
+    const { byBand, ...rest } = m;
+    summary.eval = { ...rest, misses: result.misses, byBand, calibration };
+
+    const astronaut = path.join(repoRoot, 'examples/astronaut.png');
+    const pixels = await decodeImage(astronaut);
+    const faces = await estimator(pixels);
+    const photo = await annotatePhoto(pixels, faceLabels(faces), { maxWidth: 400, format: 'png' });
+    written.push(await writeRendered(o.out, 'astronaut', photo));
+    summary.astronaut = faces.map((f) => ({ age: f.age, low: f.low, high: f.high, gender: f.gender?.label }));
+    summary.model = { dir: path.relative(repoRoot, o.model) || o.model, name: estimator.meta.name, engine: estimator.engine };
+  } finally {
+    await estimator.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  }
+  await writeFile(path.join(o.out, 'figures.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return written;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      run: { type: 'string', default: path.resolve(repoRoot, '../runs/shipped') },
+      model: { type: 'string', default: DEFAULT_MODEL_DIR },
+      data: { type: 'string' },
+      limit: { type: 'string', default: '500' },
+      out: { type: 'string', default: path.join(repoRoot, 'docs/figures') },
+    },
+  });
+  const out = path.resolve(values.out!);
+  const written = await makeReadmeFigures({ run: path.resolve(values.run!), model: path.resolve(values.model!), data: values.data, limit: Number(values.limit), out });
+  let total = 0;
+  for (const w of written) {
+    const bytes = (await stat(path.join(out, w.file))).size;
+    total += bytes;
+    process.stdout.write(`${path.join(path.relative(process.cwd(), out), w.file)}  ${w.width}x${w.height}  ${(bytes / 1024).toFixed(0)} KB\n`);
+  }
+  process.stdout.write(`total ${(total / 1024).toFixed(0)} KB\n`);
+  if (total > MAX_TOTAL_BYTES) {
+    process.stderr.write(`figures: ${(total / 1024).toFixed(0)} KB is over the 1 MB budget for committed figures\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`figures: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
