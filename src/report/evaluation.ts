@@ -68,7 +68,8 @@ export async function labelledCrops(
         const crop = await cropLabelledFace(image, row, { size, margin: estimator.preprocessing.margin, source: 'detect', fallbackToWhole: true }, detector);
         crops.push(crop.pixels);
       } catch (err) {
-        process.stderr.write(`howold report: cannot crop ${item.path}: ${errorMessage(err)}\n`);
+        const message = errorMessage(err);
+        process.stderr.write(`howold report: left out of the gallery: ${message.startsWith(item.path) ? message : `${item.path}: ${message}`}\n`);
         crops.push(undefined);
       }
     }

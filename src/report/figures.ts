@@ -80,11 +80,11 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
       format = 'csv';
       const index = await readShardIndex(shards!);
       detectorMode = defaultDetectorMode(index.format as DatasetFormat);
-      summary.data = `test split of ${shards} (${split.count} faces; ${Math.min(o.limit, split.count)} evaluated)`;
+      summary.data = `the held-out test split of the run's prepared shards (${path.basename(shards!)}, ${index.format}: ${split.count} faces; an evenly spread ${Math.min(o.limit, split.count)} evaluated)`;
     } else {
       source = o.data && (await stat(o.data)).isDirectory() ? o.data : path.resolve(repoRoot, '../shared/datasets/utkface');
       format = 'utkface';
-      summary.data = `${source} (evenly spread sample; may include training faces)`;
+      summary.data = `${path.basename(source)} (an evenly spread sample of ${o.limit}; it may include training faces)`;
     }
     process.stderr.write(`figures: evaluating ${o.limit} faces of ${summary.data as string}\n`);
     const result = await evaluate(source, estimator, { format, limit: o.limit, detectorMode, keepDistributions: true });
@@ -111,7 +111,40 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
     await rm(tmp, { recursive: true, force: true });
   }
   await writeFile(path.join(o.out, 'figures.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(path.join(o.out, 'README.md'), figuresMarkdown(written, summary));
   return written;
+}
+
+const CAPTIONS: Record<string, string> = {
+  'learning-curves.png': 'Loss and mean absolute error per epoch, training (blue; faint: per step) and validation (orange).',
+  'monitor.png': "The 100 monitor faces' predicted ages at each checkpoint, coloured by true age; dots on the right: the true ages (the tutorial's Figure 3).",
+  'predicted-vs-actual.png': "Test faces sorted by true age: true age (line), predicted age (dots) and the 10-90% predicted interval (bars), as in the tutorial.",
+  'scatter.png': 'Predicted against actual age with the diagonal and the ±5-year band (Figure 4).',
+  'mae-by-band.png': 'Mean absolute error by true age band, with the number of faces and the mean signed error.',
+  'mae-by-gender.png': "Mean absolute error by the dataset's gender label.",
+  'error-histogram.png': 'Predicted minus actual age; the dashed line is the mean error.',
+  'calibration.png': 'Calibration: how often the true age falls below each predicted quantile (diagonal = honest intervals).',
+  'astronaut.png': 'examples/astronaut.png (public domain): the face boxed with its predicted age and 10-90% interval.',
+};
+
+/** docs/figures/README.md: each figure with a caption, and where the numbers came from. */
+function figuresMarkdown(written: WrittenImage[], summary: Record<string, unknown>): string {
+  const ev = summary.eval as { n?: number; mae?: number; cs5?: number; intervalCoverage?: number } | undefined;
+  const lines = [
+    '# Figures',
+    '',
+    'Made by `npm run figures` from the shipped model (models/default) and its training run; do not edit by hand.',
+    `Evaluation data: ${String(summary.data ?? '-')}.`,
+  ];
+  if (ev?.mae !== undefined) {
+    lines.push(
+      `MAE ${ev.mae.toFixed(2)} years over ${ev.n} faces, CS@5 ${((ev.cs5 ?? Number.NaN) * 100).toFixed(1)}%, ` +
+        `10-90% interval coverage ${((ev.intervalCoverage ?? Number.NaN) * 100).toFixed(1)}%. Numbers: figures.json.`,
+    );
+  }
+  lines.push('');
+  for (const w of written) lines.push(`![${w.file}](${w.file})`, '', CAPTIONS[w.file] ?? '', '');
+  return `${lines.join('\n')}`;
 }
 
 async function main(): Promise<void> {
