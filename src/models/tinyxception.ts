@@ -105,6 +105,24 @@ export interface FaceApiAgeModelOptions {
   dropout?: number;
 }
 
+/**
+ * Starts the DEX head where face-api's age regression a(f) = w·f + b already is: logits
+ * z_k = (k·a(f) − k²/2) / sigma² are linear in the features f, and their softmax is a Gaussian over ages k centred
+ * on a(f) with spread sigma. Training then refines a head that is right from step one (a random head took
+ * several epochs to get back to face-api's MAE).
+ */
+export function initDexFromRegression(ageLayer: tf.layers.Layer, w: tf.Tensor, b: tf.Tensor, sigma = 6): void {
+  const [kernel, bias] = tf.tidy(() => {
+    const classes = tf.range(0, 101, 1, 'float32');
+    const scale = 1 / (sigma * sigma);
+    const k = tf.mul(tf.reshape(w, [-1, 1]), tf.reshape(tf.mul(classes, scale), [1, -1]));
+    const c = tf.mul(tf.sub(tf.mul(classes, tf.reshape(b, [])), tf.div(tf.square(classes), 2)), scale);
+    return [k, c];
+  });
+  ageLayer.setWeights([kernel!, bias!]);
+  tf.dispose([kernel!, bias!]);
+}
+
 const FREEZE_ORDER = ['entry_flow', 'middle_flow', 'exit_flow'] as const;
 
 /**
@@ -128,6 +146,7 @@ export async function buildFaceApiAgeModel(options: FaceApiAgeModelOptions = {})
     setFaceApiWeights(model, weights);
     // face-api's gender classes are [male, female], ours too
     model.getLayer('gender').setWeights([weights['fc/gender/weights']!, weights['fc/gender/bias']!]);
+    if (!options.hidden) initDexFromRegression(model.getLayer('age'), weights['fc/age/weights']!, weights['fc/age/bias']!);
     tf.dispose(Object.values(weights));
   }
   const freeze = options.freeze ?? 'all';
