@@ -6,12 +6,11 @@
 // The evaluation uses the run's held-out test split when its prepared shards are at hand (so the figures show
 // faces the model never trained on), else an evenly spread sample of ../shared/datasets/utkface.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readManifest, readShardIndex } from '../data/shards.js';
 import type { DatasetFormat } from '../data/readers/index.js';
 import { defaultDetectorMode, evaluate } from '../eval/evaluate.js';
 import { quantileCalibration } from '../eval/metrics.js';
@@ -22,6 +21,7 @@ import { decodeImage } from '../image/decode.js';
 import { faceLabels } from './photos.js';
 import { writeFigure, writeRendered, type WrittenImage } from './render.js';
 import { readRun } from './run.js';
+import { testSplitManifest } from './split.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAX_TOTAL_BYTES = 1024 * 1024;
@@ -33,27 +33,6 @@ export interface FigureOptions {
   data?: string;
   limit: number;
   out: string;
-}
-
-/** The test split of prepared shards as a JSON Lines manifest (absolute paths) in `dir`; undefined if not shards. */
-async function testSplitManifest(shards: string, dir: string): Promise<{ file: string; count: number } | undefined> {
-  if (!existsSync(path.join(shards, 'index.json'))) return undefined;
-  const index = await readShardIndex(shards);
-  const lines: string[] = [];
-  const numbers = (await readdir(shards)).map((n) => /^shard-(\d+)\.json$/.exec(n)?.[1]).filter((n): n is string => n !== undefined);
-  for (const shard of numbers.map(Number).sort((a, b) => a - b)) {
-    const manifest = await readManifest(shards, shard);
-    for (const row of manifest.rows.test) {
-      // Paths are stored as given to `data prepare`, relative to where it ran (the repo root).
-      let file = path.resolve(repoRoot, row.path);
-      if (!existsSync(file)) file = path.join(path.resolve(repoRoot, index.source), path.basename(row.path));
-      lines.push(JSON.stringify({ path: file, age: row.age, ...(row.gender ? { gender: row.gender } : {}) }));
-    }
-  }
-  if (lines.length === 0) return undefined;
-  const file = path.join(dir, 'test-split.jsonl');
-  await writeFile(file, `${lines.join('\n')}\n`);
-  return { file, count: lines.length };
 }
 
 export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[]> {
@@ -71,16 +50,15 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
   const tmp = await mkdtemp(path.join(tmpdir(), 'howold-figures-'));
   try {
     const shards = o.data ?? (typeof run.config?.data === 'string' ? run.config.data : undefined);
-    const split = shards ? await testSplitManifest(shards, tmp) : undefined;
+    const split = shards ? await testSplitManifest(shards, tmp, repoRoot) : undefined;
     let source: string;
     let format: DatasetFormat;
     let detectorMode = defaultDetectorMode('utkface');
     if (split) {
       source = split.file;
       format = 'csv';
-      const index = await readShardIndex(shards!);
-      detectorMode = defaultDetectorMode(index.format as DatasetFormat);
-      summary.data = `the held-out test split of the run's prepared shards (${path.basename(shards!)}, ${index.format}: ${split.count} faces; an evenly spread ${Math.min(o.limit, split.count)} evaluated)`;
+      detectorMode = defaultDetectorMode(split.format as DatasetFormat);
+      summary.data = `the held-out test split of the run's prepared shards (${path.basename(shards!)}, ${split.format}: ${split.count} faces; an evenly spread ${Math.min(o.limit, split.count)} evaluated)`;
     } else {
       source = o.data && (await stat(o.data)).isDirectory() ? o.data : path.resolve(repoRoot, '../shared/datasets/utkface');
       format = 'utkface';

@@ -2,14 +2,16 @@
 // on 20 UTKFace images and the group photos. HOWOLD_TEST_MODEL points them at another model folder.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { writeIndex, writeShard } from '../../data/shards.js';
 import { DEFAULT_MODEL_DIR } from '../../infer/estimator.js';
+import { writeFakeRun } from '../../report/testing.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = path.join(repoRoot, 'bin/howold.js');
@@ -64,4 +66,24 @@ test('howold report --photos: any photo or folder, each face boxed with its age'
   assert.equal(stdout.trim(), path.join(out, 'index.html'));
   assert.deepEqual(await checkImages(out), ['photo-astronaut.jpg']);
   assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /astronaut\.png: 1 face: \d+ \(\d+-\d+\)/);
+});
+
+test('howold report RUNDIR --test N: learning progress, then the model on the run\'s held-out test split', { skip }, async () => {
+  const runDir = path.join(dir, 'run');
+  await writeFakeRun(runDir, { epochs: 2 });
+  const shards = path.join(dir, 'shards');
+  const names = readdirSync(utkface).filter((n) => n.endsWith('.jpg')).sort().filter((_, i) => i % 1500 === 0).slice(0, 12);
+  const faces = names.map((name, i) => ({
+    path: path.join(utkface, name), age: Number(name.split('_')[0]), split: i % 3 === 0 ? ('train' as const) : ('test' as const), pixels: new Uint8Array(12),
+  }));
+  await writeShard(shards, 0, 2, faces, []);
+  await writeIndex(shards, { source: utkface, format: 'utkface', size: 2, preprocessing: { margin: 2, align: 'eyes', faceSource: 'detect', size: 2 }, seed: 1 }, 1);
+  writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ version: 1, config: { model: 'tiny-test', epochs: 2, data: shards } }));
+  const out = path.join(dir, 'run-report');
+  await run(process.execPath, [bin, 'report', runDir, '--test', '100', '--model', model, '--out', out], { cwd: repoRoot });
+  const images = await checkImages(out);
+  for (const file of ['monitor.png', 'curves.png', 'sorted.png', 'best.jpg', 'calibration.png']) assert.ok(images.includes(file), file);
+  const html = readFileSync(path.join(out, 'index.html'), 'utf8');
+  assert.match(html, /test: 8 of the 8 held-out test faces/);
+  assert.equal(readFileSync(path.join(out, 'predictions.csv'), 'utf8').trim().split('\n').length, 9);
 });

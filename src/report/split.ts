@@ -1,0 +1,28 @@
+// The held-out test split of prepared shards, as a manifest `evaluate` reads: the faces a run never trained on.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { finishedShards, readManifest, readShardIndex } from '../data/shards.js';
+
+/**
+ * The test split of prepared shards as a JSON Lines manifest (absolute paths) in `dir`, with the dataset format the
+ * shards were made from; undefined if `shards` is not a shard folder or has no test faces.
+ */
+export async function testSplitManifest(shards: string, dir: string, base = process.cwd()): Promise<{ file: string; count: number; format: string } | undefined> {
+  if (!existsSync(path.join(shards, 'index.json'))) return undefined;
+  const index = await readShardIndex(shards);
+  const lines: string[] = [];
+  for (const shard of [...(await finishedShards(shards))].sort((a, b) => a - b)) {
+    const manifest = await readManifest(shards, shard);
+    for (const row of manifest.rows.test) {
+      // Paths are stored as given to `data prepare`, relative to where it ran (`base`, say the repo root).
+      let file = path.resolve(base, row.path);
+      if (!existsSync(file)) file = path.join(path.resolve(base, index.source), path.basename(row.path));
+      lines.push(JSON.stringify({ path: file, age: row.age, ...(row.gender ? { gender: row.gender } : {}) }));
+    }
+  }
+  if (lines.length === 0) return undefined;
+  const file = path.join(dir, 'test-split.jsonl');
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return { file, count: lines.length, format: index.format };
+}
