@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ArgumentError } from '../core/errors.js';
 import type { Box, RgbImage } from '../core/types.js';
 import { decodeImage } from '../image/decode.js';
-import { tf } from '../tf/backend.js';
+import { initBackend, tf } from '../tf/backend.js';
 import { createFaceDetector, iou, landmarksFrom68, type FaceDetector } from './index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,12 +27,18 @@ function noise(width: number, height: number): RgbImage {
   return { data, width, height };
 }
 
-describe('face detector', () => {
+describe('face detector (default engine: ONNX)', () => {
   let detector: FaceDetector;
   before(async () => {
+    // The ONNX engine never touches TF.js; the tensor counts below need its backend up.
+    await initBackend();
     detector = await createFaceDetector();
   });
   after(() => detector.dispose());
+
+  test('runs on onnxruntime', () => {
+    assert.equal(detector.engine, 'onnx', detector.note ?? '');
+  });
 
   test('group photos: recall >= 90% at IoU >= 0.4, at most 2 false positives', async (t) => {
     const rows = readFileSync(path.join(groupPhotos, 'faces.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -76,21 +82,25 @@ describe('face detector', () => {
     assert.deepEqual(await detector.detect(noise(256, 256)), []);
   });
 
-  test('no tensor leaks, in both modes, with and without faces', async () => {
+  test('no tensor leaks, with either engine, in both modes, with and without faces', async () => {
     const photo = await decodeImage(path.join(groupPhotos, '2008_001009.jpg'));
-    const crop = await createFaceDetector({ mode: 'crop' });
-    try {
-      // Warm up first: the backend may allocate once on first use.
-      await detector.detect(photo);
-      await crop.detect(photo);
-      const before = tf.memory().numTensors;
-      assert.ok((await detector.detect(photo)).length > 0);
-      await detector.detect(solid(64, 64, 0));
-      await crop.detect(photo);
-      await crop.detect(noise(100, 100));
-      assert.equal(tf.memory().numTensors, before);
-    } finally {
-      crop.dispose();
+    for (const engine of ['onnx', 'tfjs'] as const) {
+      const photoMode = await createFaceDetector({ engine });
+      const crop = await createFaceDetector({ mode: 'crop', engine });
+      try {
+        // Warm up first: the backend may allocate once on first use.
+        await photoMode.detect(photo);
+        await crop.detect(photo);
+        const before = tf.memory().numTensors;
+        assert.ok((await photoMode.detect(photo)).length > 0);
+        await photoMode.detect(solid(64, 64, 0));
+        await crop.detect(photo);
+        await crop.detect(noise(100, 100));
+        assert.equal(tf.memory().numTensors, before, engine);
+      } finally {
+        photoMode.dispose();
+        crop.dispose();
+      }
     }
   });
 
@@ -98,6 +108,7 @@ describe('face detector', () => {
     await assert.rejects(detector.detect({ data: new Uint8Array(10), width: 4, height: 4 }), ArgumentError);
     await assert.rejects(createFaceDetector({ mode: 'fast' as 'crop' }), /Expected one of photo, crop for options.mode/);
     await assert.rejects(createFaceDetector({ minScore: 1.5 }), ArgumentError);
+    await assert.rejects(createFaceDetector({ engine: 'gpu' as 'onnx' }), /Expected one of onnx, tfjs for options.engine/);
     const other = await createFaceDetector({ mode: 'crop', maxFaces: 1 });
     other.dispose();
     other.dispose();
@@ -119,10 +130,20 @@ test('landmarksFrom68 names the iBUG 300-W points', () => {
 });
 
 test('disposing the last detector frees the weights; a new one loads them again', async () => {
+  await initBackend();
   const baseline = tf.memory().numTensors;
-  const detector = await createFaceDetector({ mode: 'crop' });
+  const detector = await createFaceDetector({ mode: 'crop', engine: 'tfjs' });
   assert.ok(tf.memory().numTensors > baseline);
   assert.deepEqual(await detector.detect(solid(50, 50, 200)), []);
   detector.dispose();
   assert.equal(tf.memory().numTensors, baseline);
+  const onnx = await createFaceDetector({ mode: 'crop' });
+  onnx.dispose();
+  const again = await createFaceDetector({ mode: 'crop' });
+  try {
+    assert.equal(again.engine, 'onnx');
+    assert.deepEqual(await again.detect(solid(50, 50, 200)), []);
+  } finally {
+    again.dispose();
+  }
 });

@@ -1,14 +1,16 @@
-// Face detection with @vladmandic/face-api: SSD-MobileNetV1 for photos, TinyFaceDetector for close-ups,
-// 68-point landmarks for every face. Weights load from node_modules, never from the network.
+// Face detection: SSD-MobileNetV1 for photos, TinyFaceDetector for close-ups, 68-point landmarks for every face
+// (face-api's networks and weights). Two engines run them: ONNX models on onnxruntime-node (default, ~5x faster)
+// and face-api itself on TF.js wasm (the reference, and the fallback). This file is the pipeline both share.
 // Why these settings: see the "Detection" section of BENCHMARKS.md (measured on the group photos and UTKFace).
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
+import { errorMessage } from '../core/errors.js';
 import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
-import { initBackend, tf } from '../tf/backend.js';
+import type { DetectionEngine, DetectorEngine, ScoredBox } from './engine.js';
+import { padImage } from './preprocess.js';
 
+export { faceApiModelDir } from './engine.js';
+export type { DetectorEngine };
 export type DetectorMode = 'photo' | 'crop';
 
 export interface DetectorOptions {
@@ -24,11 +26,21 @@ export interface DetectorOptions {
   closeupMinScore?: number;
   /** Keep at most this many faces, highest score first. Default 100. */
   maxFaces?: number;
+  /**
+   * 'onnx' (default): face-api's networks exported to ONNX (models/detector) on onnxruntime-node, falling back to
+   * 'tfjs' when they cannot load (see FaceDetector.note). 'tfjs': face-api itself on TF.js. Same faces either way
+   * (boxes within IoU 0.9, landmarks within ~1 px; tested).
+   */
+  engine?: DetectorEngine;
 }
 
 export interface FaceDetector {
   /** Faces in `image`, highest score first. Boxes and landmarks are in `image` pixels; boxes may reach past its edges. */
   detect(image: RgbImage): Promise<DetectedFace[]>;
+  /** The engine running the networks. */
+  readonly engine: DetectorEngine;
+  /** Why the TF.js fallback runs instead of the ONNX engine, when it does. */
+  readonly note?: string;
   /** Releases this detector; the shared weights are freed when the last detector is disposed. */
   dispose(): void;
 }
@@ -38,6 +50,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Obj
   minScore: 0.5,
   closeupMinScore: 0.3,
   maxFaces: 100,
+  engine: 'onnx',
 });
 
 /**
@@ -51,116 +64,105 @@ const CLOSEUP_PASSES = [
 ] as const;
 const PAD_VALUE = 128;
 
-type Net = { isLoaded: boolean; loadFromDisk(dir: string): Promise<void>; dispose(throwOnRedispose?: boolean): void };
-const NETS: Net[] = [faceapi.nets.ssdMobilenetv1, faceapi.nets.tinyFaceDetector, faceapi.nets.faceLandmark68Net];
-let users = 0;
-let loading: Promise<void> | undefined;
-
-/** The folder holding face-api's weights inside node_modules. */
-export function faceApiModelDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
-  return path.join(path.dirname(pkg), 'model');
-}
-
-async function loadNets(): Promise<void> {
-  await initBackend();
-  loading ??= (async () => {
-    const dir = faceApiModelDir();
-    for (const net of NETS) if (!net.isLoaded) await net.loadFromDisk(dir);
-  })().finally(() => {
-    loading = undefined;
-  });
-  await loading;
-}
-
 function checkOptions(options: unknown): Required<DetectorOptions> {
   if (options === undefined) return { ...DEFAULT_DETECTOR_OPTIONS };
   if (!isPlainObject(options)) throw invalid('an object', 'options', options);
   const o = options as DetectorOptions;
+  const d = DEFAULT_DETECTOR_OPTIONS;
   return {
-    mode: o.mode === undefined ? DEFAULT_DETECTOR_OPTIONS.mode : checkOneOf(o.mode, 'options.mode', ['photo', 'crop'] as const),
-    minScore: o.minScore === undefined ? DEFAULT_DETECTOR_OPTIONS.minScore : checkNumber(o.minScore, 'options.minScore', 0.01, 0.99),
-    closeupMinScore: o.closeupMinScore === undefined
-      ? DEFAULT_DETECTOR_OPTIONS.closeupMinScore
-      : checkNumber(o.closeupMinScore, 'options.closeupMinScore', 0.01, 0.99),
-    maxFaces: o.maxFaces === undefined ? DEFAULT_DETECTOR_OPTIONS.maxFaces : checkInteger(o.maxFaces, 'options.maxFaces', 1),
+    mode: o.mode === undefined ? d.mode : checkOneOf(o.mode, 'options.mode', ['photo', 'crop'] as const),
+    minScore: o.minScore === undefined ? d.minScore : checkNumber(o.minScore, 'options.minScore', 0.01, 0.99),
+    closeupMinScore: o.closeupMinScore === undefined ? d.closeupMinScore : checkNumber(o.closeupMinScore, 'options.closeupMinScore', 0.01, 0.99),
+    maxFaces: o.maxFaces === undefined ? d.maxFaces : checkInteger(o.maxFaces, 'options.maxFaces', 1),
+    engine: o.engine === undefined ? d.engine : checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs'] as const),
   };
+}
+
+/** The engine asked for; 'onnx' falls back to TF.js with a note saying why. Engines load lazily: TF.js is large. */
+async function openEngine(wanted: DetectorEngine): Promise<{ engine: DetectionEngine; note?: string }> {
+  if (wanted === 'onnx') {
+    try {
+      const { createOnnxEngine } = await import('./onnx-engine.js');
+      return { engine: await createOnnxEngine() };
+    } catch (err) {
+      const { createTfjsEngine } = await import('./tfjs-engine.js');
+      return { engine: await createTfjsEngine(), note: `${errorMessage(err)}; running face-api on TF.js` };
+    }
+  }
+  const { createTfjsEngine } = await import('./tfjs-engine.js');
+  return { engine: await createTfjsEngine() };
 }
 
 export async function createFaceDetector(options?: DetectorOptions): Promise<FaceDetector> {
   const opts = checkOptions(options);
-  users += 1;
-  try {
-    await loadNets();
-  } catch (err) {
-    release();
-    throw err;
-  }
+  const { engine, note } = await openEngine(opts.engine);
   let disposed = false;
   return {
+    engine: engine.name,
+    ...(note === undefined ? {} : { note }),
     async detect(image: RgbImage): Promise<DetectedFace[]> {
       if (disposed) throw new Error('FaceDetector.detect called after dispose()');
       checkRgbImage(image);
-      return detectFaces(image, opts);
+      return detectFaces(engine, image, opts);
     },
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      release();
+      engine.dispose();
     },
   };
 }
 
-function release(): void {
-  users -= 1;
-  if (users === 0 && !loading) for (const net of NETS) if (net.isLoaded) net.dispose();
+async function detectFaces(engine: DetectionEngine, image: RgbImage, opts: Required<DetectorOptions>): Promise<DetectedFace[]> {
+  let faces: DetectedFace[] = [];
+  if (opts.mode === 'photo') faces = await withLandmarks(engine, image, await engine.ssd(image, opts.minScore, opts.maxFaces), 0);
+  // Only when SSD finds nothing: run always, the close-up pass also re-finds SSD's faces with loose boxes.
+  if (faces.length === 0) faces = await detectCloseup(engine, image, opts.closeupMinScore);
+  return faces.sort((a, b) => b.score - a.score).slice(0, opts.maxFaces);
 }
 
-async function detectFaces(image: RgbImage, opts: Required<DetectorOptions>): Promise<DetectedFace[]> {
-  const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-  try {
-    let faces: DetectedFace[] = [];
-    if (opts.mode === 'photo') {
-      const found = await faceapi
-        .detectAllFaces(pixels as unknown as faceapi.TNetInput, new faceapi.SsdMobilenetv1Options({ minConfidence: opts.minScore, maxResults: opts.maxFaces }))
-        .withFaceLandmarks();
-      faces = found.map((f) => toDetectedFace(f, 0));
-    }
-    // Only when SSD finds nothing: run always, the close-up pass also re-finds SSD's faces with loose boxes.
-    if (faces.length === 0) faces = await detectCloseup(pixels, image, opts.closeupMinScore);
-    return faces.sort((a, b) => b.score - a.score).slice(0, opts.maxFaces);
-  } finally {
-    pixels.dispose();
-  }
-}
-
-async function detectCloseup(pixels: tf.Tensor3D, image: RgbImage, minScore: number): Promise<DetectedFace[]> {
+async function detectCloseup(engine: DetectionEngine, image: RgbImage, minScore: number): Promise<DetectedFace[]> {
   for (const pass of CLOSEUP_PASSES) {
     const border = Math.round(Math.max(image.width, image.height) * pass.pad);
-    const padded = tf.pad(pixels, [[border, border], [border, border], [0, 0]], PAD_VALUE);
-    try {
-      const found = await faceapi
-        .detectAllFaces(padded as unknown as faceapi.TNetInput, new faceapi.TinyFaceDetectorOptions({ inputSize: pass.inputSize, scoreThreshold: minScore }))
-        .withFaceLandmarks();
-      if (found.length > 0) return found.map((f) => toDetectedFace(f, border));
-    } finally {
-      padded.dispose();
-    }
+    const padded = padImage(image, border, PAD_VALUE);
+    const found = await engine.tiny(padded, pass.inputSize, minScore);
+    if (found.length > 0) return withLandmarks(engine, padded, found, border);
   }
   return [];
 }
 
-type FaceApiResult = faceapi.WithFaceLandmarks<{ detection: faceapi.FaceDetection }, faceapi.FaceLandmarks68>;
+/**
+ * The crop the landmark net sees for a box, as face-api cuts it (extractFaceTensors): clipped to the image, each
+ * of x, y, width and height rounded down. Undefined when nothing of the box is inside the image.
+ */
+export function landmarkCrop(box: Box, width: number, height: number): Box | undefined {
+  const x = Math.max(box.x, 0);
+  const y = Math.max(box.y, 0);
+  const crop = {
+    x: Math.floor(x),
+    y: Math.floor(y),
+    width: Math.floor(Math.min(box.x + box.width - x, width - x)),
+    height: Math.floor(Math.min(box.y + box.height - y, height - y)),
+  };
+  return crop.width > 0 && crop.height > 0 ? crop : undefined;
+}
 
-/** Maps a face-api result to howold's types, shifted back by the border added before detection. */
-function toDetectedFace(result: FaceApiResult, border: number): DetectedFace {
-  const { box, score } = result.detection;
-  const points = result.landmarks.positions.map((p) => ({ x: p.x - border, y: p.y - border }));
-  return {
+/**
+ * Adds the 68 landmarks to each box found in `image` and maps box and points back to the caller's image (`image`
+ * less a `border` on every side). Points are placed relative to the crop the net saw; face-api adds the unrounded
+ * box corner instead, up to a pixel off (and more for a box reaching past the top or left edge).
+ */
+async function withLandmarks(engine: DetectionEngine, image: RgbImage, found: ScoredBox[], border: number): Promise<DetectedFace[]> {
+  const kept = found.flatMap((f) => {
+    const crop = landmarkCrop(f.box, image.width, image.height);
+    return crop ? [{ ...f, crop }] : [];
+  });
+  const points = await engine.landmarks(image, kept.map((k) => k.crop));
+  return kept.map(({ box, score, crop }, i) => ({
     box: { x: box.x - border, y: box.y - border, width: box.width, height: box.height },
     score,
-    landmarks: landmarksFrom68(points),
-  };
+    landmarks: landmarksFrom68(points[i]!.map((p) => ({ x: p.x + crop.x - border, y: p.y + crop.y - border }))),
+  }));
 }
 
 /**

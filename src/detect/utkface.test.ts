@@ -52,7 +52,7 @@ describe('UTKFace crops', () => {
     }
     const rate = 1 - missed.length / sample.length;
     const ms = (performance.now() - started) / sample.length;
-    t.diagnostic(`found ${sample.length - missed.length}/${sample.length} (${(rate * 100).toFixed(1)}%), ${ms.toFixed(1)} ms per image with decode; missed: ${missed.join(' ')}`);
+    t.diagnostic(`${cropDetector.engine} engine: found ${sample.length - missed.length}/${sample.length} (${(rate * 100).toFixed(1)}%), ${ms.toFixed(1)} ms per image with decode; missed: ${missed.join(' ')}`);
     assert.ok(rate >= 0.97, `found in ${(rate * 100).toFixed(1)}%`);
   });
 

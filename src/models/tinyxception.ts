@@ -169,6 +169,6 @@ registerModel('faceapi-xception', {
       pretrained: options.init !== 'random',
       freeze: (options.freeze as FaceApiAgeModelOptions['freeze']) ?? 'all',
       hidden: typeof options.hidden === 'number' ? options.hidden : 0,
-      dropout: typeof options.dropout === 'number' ? options.dropout : 0.2,
+      dropout: typeof options.dropout === 'number' ? options.dropout : 0,
     }),
 });

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import { DEFAULT_MAX_PIXELS, HowoldError } from '../index.js';
+// Only light modules here: the HTTP process never estimates, and the whole library (TF.js, onnxruntime) would cost
+// it ~90 MB of RSS. The workers use the public API (worker.ts).
+import { HowoldError } from '../core/errors.js';
+import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { BusyError, EstimatorPool, TimeoutError, type PoolOptions } from './pool.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));

@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { HowoldError, type FaceJson } from '../index.js';
+import { HowoldError } from '../core/errors.js';
+import type { FaceJson } from '../index.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 // tsx runs the worker's TypeScript; resolved here so it works from any working directory
