@@ -7,7 +7,7 @@ import { ArgumentError } from '../core/errors.js';
 import type { Box, RgbImage } from '../core/types.js';
 import { decodeImage } from '../image/decode.js';
 import { initBackend, tf } from '../tf/backend.js';
-import { createFaceDetector, iou, landmarksFrom68, type FaceDetector } from './index.js';
+import { createFaceDetector, iou, landmarkCrop, landmarksFrom68, type FaceDetector } from './index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const groupPhotos = path.resolve(repoRoot, '../shared/datasets/group-photos');
@@ -127,6 +127,13 @@ test('landmarksFrom68 names the iBUG 300-W points', () => {
   assert.deepEqual(lm.mouthLeft, { x: 48, y: 96 });
   assert.deepEqual(lm.mouthRight, { x: 54, y: 108 });
   assert.throws(() => landmarksFrom68(points.slice(1)), ArgumentError);
+});
+
+test('landmarkCrop clips a box to the image and rounds down as face-api does', () => {
+  assert.deepEqual(landmarkCrop({ x: 2.7, y: 3.2, width: 10.9, height: 8.5 }, 100, 100), { x: 2, y: 3, width: 10, height: 8 });
+  // Past the left edge: starts at 0 and keeps what is inside; past the bottom: cut at the edge.
+  assert.deepEqual(landmarkCrop({ x: -3.5, y: 2.7, width: 20, height: 10 }, 15, 12), { x: 0, y: 2, width: 15, height: 9 });
+  assert.equal(landmarkCrop({ x: 20, y: 0, width: 5, height: 5 }, 15, 12), undefined);
 });
 
 test('disposing the last detector frees the weights; a new one loads them again', async () => {

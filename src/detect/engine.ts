@@ -1,0 +1,38 @@
+// What a detection engine provides: face-api's three networks with face-api's pre- and post-processing. The
+// pipeline around them (photo mode, close-up passes, landmark crops, mapping back) is detector.ts, shared by both.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Box, Point, RgbImage } from '../core/types.js';
+import type { ScoredBox } from './faceapi-post.js';
+
+export type { ScoredBox };
+export type DetectorEngine = 'onnx' | 'tfjs';
+
+export interface DetectionEngine {
+  readonly name: DetectorEngine;
+  /** SSD-MobileNetV1 over the whole image, after NMS, highest score first. */
+  ssd(image: RgbImage, minScore: number, maxResults: number): Promise<ScoredBox[]>;
+  /** TinyFaceDetector at `inputSize` (divisible by 32), after NMS. */
+  tiny(image: RgbImage, inputSize: number, minScore: number): Promise<ScoredBox[]>;
+  /** The 68 landmarks of each crop (integer boxes inside the image), in pixels of the crop. */
+  landmarks(image: RgbImage, crops: Box[]): Promise<Point[][]>;
+  /** Releases this engine's hold on the shared weights or sessions. */
+  dispose(): void;
+}
+
+/** The folder holding face-api's weights inside node_modules. */
+export function faceApiModelDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
+  return path.join(path.dirname(pkg), 'model');
+}
+
+/** models/detector: the ONNX exports of face-api's networks (npm run build:detector-onnx). */
+export const DETECTOR_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/detector');
+
+export const DETECTOR_FILES = {
+  ssd: 'ssd_mobilenetv1.onnx',
+  anchors: 'ssd_mobilenetv1_anchors.bin',
+  landmarks: 'face_landmark_68.onnx',
+  tiny: 'tiny_face_detector.onnx',
+} as const;
