@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as howold from './index.js';
+import { initBackend, tf } from './tf/backend.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const astronaut = path.join(repoRoot, 'examples/astronaut.png');
+
+test('the public API exports what the docs name', () => {
+  for (const name of [
+    'createAgeEstimator',
+    'decodeImage',
+    'encodeImage',
+    'createFaceDetector',
+    'alignFace',
+    'exportOnnx',
+    'createModel',
+    'listModels',
+    'evaluate',
+    'ageMetrics',
+    'estimatePhotos',
+    'faceToJson',
+    'HowoldError',
+    'InputError',
+    'ArgumentError',
+  ]) {
+    assert.equal(typeof (howold as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.ok(howold.listModels().length > 0);
+});
+
+test('createAgeEstimator() with the shipped model: the example photo, bytes, a bad image in a batch, no leaks', async () => {
+  // unset in CI: the shipped models/default
+  const model = process.env.HOWOLD_MODEL;
+  const estimate = await howold.createAgeEstimator(model ? { model } : undefined);
+  try {
+    await initBackend();
+    const before = tf.memory().numTensors;
+    const faces = await estimate(astronaut);
+    assert.equal(faces.length, 1);
+    const face = faces[0]!;
+    assert.ok(face.age >= 20 && face.age <= 65, `age ${face.age}`);
+    assert.ok(face.low <= face.age && face.age <= face.high, `${face.low} <= ${face.age} <= ${face.high}`);
+    assert.equal(face.distribution.length, estimate.meta.outputs.ageClasses);
+    assert.ok(Math.abs(face.distribution.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    assert.ok(face.score > 0.5 && face.score <= 1);
+    assert.ok(face.box.width > 40 && face.box.height > 40);
+
+    const [fromBytes, bad] = await estimate.estimateMany([readFileSync(astronaut), Buffer.from('not an image')]);
+    assert.ok(Array.isArray(fromBytes));
+    assert.ok(Math.abs(fromBytes[0]!.age - face.age) < 1e-6);
+    assert.ok(bad instanceof howold.InputError);
+    assert.equal(bad.code, 'not_an_image');
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+
+    await assert.rejects(() => estimate(Buffer.alloc(0)), (err: unknown) => err instanceof howold.HowoldError && err.code === 'empty');
+  } finally {
+    await estimate.dispose();
+  }
+});
+
+test('estimatePhotos: boxes in the photo\'s own pixels when decoding shrinks it', async () => {
+  const model = process.env.HOWOLD_MODEL;
+  const estimate = await howold.createAgeEstimator(model ? { model } : undefined);
+  try {
+    const sharp = (await import('sharp')).default;
+    const big = await sharp(astronaut).resize(2048, 2048).png().toBuffer();
+    const [small, large] = await howold.estimatePhotos(estimate, [astronaut, big], { decode: { maxSide: 512 } });
+    assert.ok(!(small instanceof Error) && !(large instanceof Error));
+    assert.deepEqual([large.width, large.height], [2048, 2048]);
+    const a = small.faces[0]!.box;
+    const b = large.faces[0]!.box;
+    for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(b[k] / 4 - a[k]) < 3, `${k}: ${b[k]} / 4 vs ${a[k]}`);
+  } finally {
+    await estimate.dispose();
+  }
+});
