@@ -172,6 +172,12 @@ export async function runPredict(
   if (flags.json) out.write('{"files": [\n');
   else if (flags.csv) out.write(`${CSV_HEADER}\n`);
 
+  // cli-progress's gracefulExit swallows the first Ctrl-C and leaves the cursor hidden: stop the bar, then let
+  // the signal do what it would have done
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress?.stop();
+    process.kill(process.pid, signal);
+  };
   const usedNames = new Set<string>();
   let pending: ReturnType<typeof estimatePhotos> | undefined;
   try {
@@ -180,7 +186,13 @@ export async function runPredict(
       report(entry);
       emit(entry);
     }
-    if (files.length > 1 && flags.progress !== false) progress = createProgress(files.length, 'progress');
+    if (files.length > 1 && flags.progress !== false) {
+      progress = createProgress(files.length, 'progress');
+      if (tty) {
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      }
+    }
     const batches: string[][] = [];
     for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
     const run = (batch: string[]) => estimatePhotos(estimate, batch);
@@ -220,6 +232,8 @@ export async function runPredict(
   } finally {
     pending?.catch(() => {});
     progress?.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (!estimator) await estimate.dispose();
   }
   summary.seconds = (Date.now() - started) / 1000;
