@@ -1,4 +1,5 @@
 // `howold data prepare`: dataset rows → decoded, detected, aligned crops → shards, on worker threads, resumable.
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { startTsWorker } from '../core/ts-worker.js';
 import type { LabelledRow, SplitName } from '../core/types.js';
@@ -28,9 +29,16 @@ export interface PrepareResult {
   processedRows: number;
 }
 
-/** Deterministic chunks of the (path-sorted) rows: chunk i is always shard i, so resuming never duplicates. */
+/**
+ * Deterministic chunks of the rows: chunk i is always shard i, so resuming never duplicates. Rows are ordered by
+ * a hash of their path, not by the path itself: file names often start with the label (UTKFace: '26_0_1_...'),
+ * and shards sorted by name would each hold one narrow age range, which a bounded shuffle buffer cannot mix.
+ */
 export function chunkRows<T extends LabelledRow>(rows: T[], shardSize: number): T[][] {
-  const sorted = [...rows].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const key = (row: T) => createHash('sha1').update(row.path).digest('hex');
+  const keyed = rows.map((row) => ({ row, key: key(row) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = keyed.map((k) => k.row);
   const chunks: T[][] = [];
   for (let i = 0; i < sorted.length; i += shardSize) chunks.push(sorted.slice(i, i + shardSize));
   return chunks;
