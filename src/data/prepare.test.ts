@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, readdir, writeFile, copyFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chunkRows, prepareShards } from './prepare.js';
+import { openDataset, readDataset } from './readers/index.js';
+import { splitDataset } from './splits.js';
+import { readManifest, streamShards } from './shards.js';
+import { DEFAULT_MARGIN } from '../image/align.js';
+import type { LabelledRow } from '../core/types.js';
+
+const utkface = resolve(fileURLToPath(import.meta.url), '../../../../shared/datasets/utkface');
+
+test('chunks are deterministic, complete, and mix ages even when file names start with the age', () => {
+  const rows: LabelledRow[] = Array.from({ length: 1000 }, (_, i) => ({ path: `${10 + (i % 80)}_0_0_${String(i).padStart(17, '0')}.jpg`, age: 10 + (i % 80) }));
+  const chunks = chunkRows(rows, 100);
+  assert.equal(chunks.length, 10);
+  assert.deepEqual(chunkRows([...rows].reverse(), 100), chunks, 'the same rows give the same shards in any order');
+  assert.equal(new Set(chunks.flat().map((r) => r.path)).size, 1000);
+  for (const chunk of chunks) {
+    const ages = chunk.map((r) => r.age);
+    assert.ok(Math.max(...ages) - Math.min(...ages) > 60, 'each shard spans most ages');
+  }
+});
+
+test('prepare on real UTKFace faces: crops, rejects by reason, and a rerun after a kill redoes only the lost shard', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'howold-prepare-'));
+  try {
+    const src = join(dir, 'src');
+    const out = join(dir, 'out');
+    await import('node:fs/promises').then((fs) => fs.mkdir(src));
+    const names = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).sort().filter((_, i) => i % 1500 === 0);
+    for (const name of names) await copyFile(join(utkface, name), join(src, name));
+    const bad = `30_1_0_${'1'.repeat(17)}.jpg.chip.jpg`;
+    await writeFile(join(src, bad), 'this is not a JPEG');
+    const { rows } = await readDataset(openDataset(src, 'utkface'));
+    const split = splitDataset(rows, { seed: 1 });
+    const input = rows.map((r) => ({ ...r, split: split.splitOf(r.path)! }));
+    const options = { out, format: 'utkface', source: src, seed: 1, shardSize: 4, workers: 2, spec: { size: 64, margin: DEFAULT_MARGIN, source: 'detect' as const, detectorMode: 'crop' as const } };
+
+    const first = await prepareShards(input, options);
+    assert.equal(first.index.complete, true);
+    assert.equal(first.index.count + (first.index.rejects.not_an_image ?? 0) + (first.index.rejects.no_face ?? 0), names.length + 1);
+    assert.equal(first.index.rejects.not_an_image, 1, 'the text file is rejected as not an image');
+    const manifests = (await readdir(out)).filter((n) => /^shard-\d{5}\.json$/.test(n)).sort();
+    assert.equal(manifests.length, Math.ceil(input.length / 4));
+
+    // a kill in the middle of shard 1: its manifest never got written
+    const lost = await readManifest(out, 1);
+    await rm(join(out, 'shard-00001.json'));
+    const second = await prepareShards(input, options);
+    assert.equal(second.skippedShards, manifests.length - 1);
+    assert.equal(second.processedRows, lost.rows.train.length + lost.rows.val.length + lost.rows.test.length + lost.rejects.length);
+    assert.equal(second.index.count, first.index.count, 'no face is lost or duplicated');
+    assert.deepEqual(await readManifest(out, 1), lost);
+
+    let faces = 0;
+    for (const s of ['train', 'val', 'test'] as const) {
+      for await (const batch of streamShards(out, { split: s, batchSize: 8 })) {
+        faces += batch.count;
+        assert.equal(batch.size, 64);
+        const mean = batch.faces.reduce((a, b) => a + b, 0) / batch.faces.length;
+        assert.ok(mean > 30 && mean < 230, 'crops hold a real image, not a blank');
+      }
+    }
+    assert.equal(faces, first.index.count);
+    assert.match(await readFile(join(out, 'index.json'), 'utf8'), /"faceSource": "detect"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
