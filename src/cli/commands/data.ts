@@ -1,4 +1,7 @@
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { HowoldError } from '../../core/errors.js';
+import { testSplitManifest } from '../../report/split.js';
 import { Command, Option } from 'commander';
 import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { DATASET_FORMATS, openDataset, readDataset, type DatasetFormat } from '../../data/readers/index.js';
@@ -94,6 +97,18 @@ export function register(program: Command): void {
         `processed ${result.processedRows} rows in ${seconds.toFixed(1)} s (${(result.processedRows / seconds).toFixed(1)} faces/s), ${result.skippedShards} finished shards skipped\n`,
       );
       if (!result.index.complete) process.exitCode = 1;
+    });
+
+  data
+    .command('test-split')
+    .description("write the held-out test split of prepared shards as a JSON Lines manifest (path, age, gender), for `howold eval FILE --labels csv`")
+    .argument('<dir>', 'shard folder written by `howold data prepare`')
+    .requiredOption('--out <dir>', 'folder for test-split.jsonl')
+    .action(async (dir: string, flags: { out: string }) => {
+      await mkdir(flags.out, { recursive: true });
+      const split = await testSplitManifest(dir, flags.out);
+      if (!split) throw new HowoldError('no_test_split', 'no test faces in these shards', dir);
+      process.stdout.write(`${split.count} test faces (${split.format}) written to ${split.file}\n`);
     });
 
   data
