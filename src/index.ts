@@ -6,8 +6,10 @@
  *
  * const estimate = await createAgeEstimator(); // loads the shipped model (models/default) and the face detector
  * const faces = await estimate('examples/astronaut.png'); // a path, encoded bytes (Buffer) or RGB pixels
- * // [{ box: { x: 181, y: 73, width: 83, height: 102 }, score: 0.96, landmarks: {...},
- * //    age: 41.2, low: 35, high: 48, distribution: [...101 probabilities, ages 0..100], gender: { label: 'female', probability: 0.97 } }]
+ * // [{ box: { x: 181.1, y: 72.9, width: 83.3, height: 101.7 }, score: 0.965,
+ * //    landmarks: { leftEye: { x: 202.2, y: 100.2 }, rightEye: {...}, nose: {...}, mouthLeft: {...}, mouthRight: {...}, points: [68] },
+ * //    age: <expected age, years>, low: <10th percentile>, high: <90th percentile>,
+ * //    distribution: [101 probabilities, ages 0..100], gender: { label: 'female', probability: <0.5..1> } }]
  * const many = await estimate.estimateMany(['a.jpg', 'b.jpg']); // one model call; a bad image gives an Error in its slot
  * await estimate.dispose();
  * ```
