@@ -14,6 +14,12 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_MAX_SIDE = 1600;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
 
+/** Decoded pixels, plus the size of the photo itself (EXIF orientation applied) before any shrink on load. */
+export interface DecodedImage extends RgbImage {
+  originalWidth: number;
+  originalHeight: number;
+}
+
 /** Something that names an image: a path, encoded bytes, or pixels already decoded. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 
@@ -27,8 +33,11 @@ export function isRgbImage(value: unknown): value is RgbImage {
  * Decodes JPEG, PNG or WebP to RGB with the EXIF orientation applied. Throws InputError with a one-line
  * message naming the file for anything that is not a whole, supported image within the pixel limit.
  */
-export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, name?: string): Promise<RgbImage> {
-  if (typeof input === 'object' && !(input instanceof Uint8Array)) return checkRaw(input, name);
+export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, name?: string): Promise<DecodedImage> {
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) {
+    const raw = checkRaw(input, name);
+    return { ...raw, originalWidth: raw.width, originalHeight: raw.height };
+  }
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
   const label = name ?? (typeof input === 'string' ? input : '<buffer>');
@@ -64,7 +73,15 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+    // EXIF orientations 5-8 turn the photo a quarter: its displayed size is the stored size swapped
+    const quarterTurn = (metadata.orientation ?? 1) >= 5;
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      originalWidth: quarterTurn ? height : width,
+      originalHeight: quarterTurn ? width : height,
+    };
   } catch (err) {
     const text = errorMessage(err);
     const truncated = /truncat|premature|corrupt|invalid|unexpected end|bad|read error/i.test(text);

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
+import type { AgeEstimate, DetectedFace, Face, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
-import { decodeImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
+import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
 import { alignFace } from '../image/align.js';
 import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { ageInterval, expectedAge } from '../models/dex.js';
@@ -34,6 +34,8 @@ export interface AgeEstimator {
   (image: ImageInput): Promise<Face[]>;
   /** Several images with all their faces in one model call; a bad image gives its error, never a throw. */
   estimateMany(images: ImageInput[]): Promise<(Face[] | Error)[]>;
+  /** Like estimateMany, with each photo's own size: boxes and landmarks are in the photo's pixels. */
+  estimatePhotos(images: ImageInput[], options?: PhotoOptions): Promise<(PhotoFaces | Error)[]>;
   /** Ages of face crops already made by `alignFace` with this model's preprocessing. */
   estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
   /** Detect and align: the crops this model expects, for callers that pick faces themselves (eval). */
@@ -44,6 +46,30 @@ export interface AgeEstimator {
   /** Which engine runs the age model ('onnxruntime-node' or 'tfjs'). */
   readonly engine: string;
   dispose(): Promise<void>;
+}
+
+export interface PhotoFaces {
+  /** Size of the photo as displayed (EXIF orientation applied), the space of every box and landmark. */
+  width: number;
+  height: number;
+  faces: Face[];
+}
+
+export interface PhotoOptions {
+  decode?: DecodeOptions;
+  /** Names for error messages, one per image (default: the path, or 'image N'). */
+  names?: string[];
+}
+
+/** Boxes and landmarks found on a shrunk decode, in the photo's own pixels. */
+function scaleFace(face: Face, sx: number, sy: number): Face {
+  if (sx === 1 && sy === 1) return face;
+  const p = (q: Point): Point => ({ x: q.x * sx, y: q.y * sy });
+  const { points, ...named } = face.landmarks;
+  const landmarks = Object.fromEntries(Object.entries(named).map(([k, q]) => [k, p(q)])) as unknown as FaceLandmarks;
+  if (points) landmarks.points = points.map(p);
+  const b = face.box;
+  return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
 }
 
 export async function readModelMeta(dir: string): Promise<ModelMeta> {
@@ -145,12 +171,13 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
     return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
   };
 
-  const estimateMany = async (images: ImageInput[]): Promise<(Face[] | Error)[]> => {
-    const found: ({ faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
+  const estimatePhotos = async (images: ImageInput[], options: PhotoOptions = {}): Promise<(PhotoFaces | Error)[]> => {
+    const found: ({ image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
     for (const [i, input] of images.entries()) {
       try {
-        const image = await decodeImage(input, o.decode, typeof input === 'string' ? input : `image ${i}`);
-        found.push(await detectAndAlign(image));
+        const name = options.names?.[i] ?? (typeof input === 'string' ? input : `image ${i}`);
+        const image = await decodeImage(input, options.decode ?? o.decode, name);
+        found.push({ image, ...(await detectAndAlign(image)) });
       } catch (err) {
         found.push(err instanceof Error ? err : new Error(String(err)));
       }
@@ -158,8 +185,18 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
     const allCrops = found.flatMap((f) => (f instanceof Error ? [] : f.crops));
     const estimates = await estimateCrops(allCrops);
     let next = 0;
-    return found.map((f) => (f instanceof Error ? f : f.faces.map((face) => ({ ...face, ...estimates[next++]! }))));
+    return found.map((f) => {
+      if (f instanceof Error) return f;
+      const { image } = f;
+      const sx = image.originalWidth / image.width;
+      const sy = image.originalHeight / image.height;
+      const faces = f.faces.map((face) => scaleFace({ ...face, ...estimates[next++]! }, sx, sy));
+      return { width: image.originalWidth, height: image.originalHeight, faces };
+    });
   };
+
+  const estimateMany = async (images: ImageInput[]): Promise<(Face[] | Error)[]> =>
+    (await estimatePhotos(images)).map((r) => (r instanceof Error ? r : r.faces));
 
   const estimate = (async (image: ImageInput): Promise<Face[]> => {
     const [result] = await estimateMany([image]);
@@ -170,6 +207,7 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   let disposed = false;
   return Object.assign(estimate, {
     estimateMany,
+    estimatePhotos,
     estimateCrops,
     detectAndAlign,
     meta,

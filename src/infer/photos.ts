@@ -1,62 +1,22 @@
 // Photos (paths or encoded bytes) to faces in the photo's own pixel coordinates, for the CLI and the server.
-import sharp from 'sharp';
-import type { Face, FaceLandmarks, Point } from '../core/types.js';
-import { decodeImage, type DecodeOptions } from '../image/decode.js';
-import type { AgeEstimator } from './estimator.js';
+import type { Face, Point } from '../core/types.js';
+import type { AgeEstimator, PhotoFaces, PhotoOptions } from './estimator.js';
 
-export interface PhotoFaces {
-  /** Size of the photo as displayed (EXIF orientation applied), the space of every box and landmark. */
-  width: number;
-  height: number;
-  faces: Face[];
-}
+export type { PhotoFaces };
 
 export type PhotoInput = string | Buffer | Uint8Array;
 
 /**
- * Decodes the photos (several in flight), then estimates all their faces in one model call. decodeImage shrinks
- * large photos before detection, so boxes and landmarks are scaled back to the photo's own pixels here.
- * A photo that cannot be used gets its Error (an InputError naming it) in its slot; nothing throws.
+ * Faces of several photos in one model call, in each photo's own pixels (decodeImage may shrink a large photo
+ * before detection; the estimator maps boxes back). A photo that cannot be used gets its Error (an InputError
+ * naming it) in its slot; nothing throws.
  */
-export async function estimatePhotos(
+export function estimatePhotos(
   estimator: AgeEstimator,
   photos: PhotoInput[],
-  options: { decode?: DecodeOptions; names?: string[] } = {},
+  options: PhotoOptions = {},
 ): Promise<(PhotoFaces | Error)[]> {
-  const decoded = await Promise.all(
-    photos.map(async (photo, i) => {
-      const name = options.names?.[i] ?? (typeof photo === 'string' ? photo : undefined);
-      try {
-        const image = await decodeImage(photo, options.decode, name);
-        const meta = await sharp(photo).metadata();
-        const width = meta.autoOrient?.width ?? meta.width ?? image.width;
-        const height = meta.autoOrient?.height ?? meta.height ?? image.height;
-        return { image, width, height };
-      } catch (err) {
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    }),
-  );
-  const ok = decoded.filter((d): d is Exclude<typeof d, Error> => !(d instanceof Error));
-  const estimated = await estimator.estimateMany(ok.map((d) => d.image));
-  let next = 0;
-  return decoded.map((d) => {
-    if (d instanceof Error) return d;
-    const faces = estimated[next++]!;
-    if (faces instanceof Error) return faces;
-    const sx = d.width / d.image.width;
-    const sy = d.height / d.image.height;
-    return { width: d.width, height: d.height, faces: sx === 1 && sy === 1 ? faces : faces.map((f) => scaleFace(f, sx, sy)) };
-  });
-}
-
-function scaleFace(face: Face, sx: number, sy: number): Face {
-  const p = (q: Point): Point => ({ x: q.x * sx, y: q.y * sy });
-  const { points, ...named } = face.landmarks;
-  const landmarks = Object.fromEntries(Object.entries(named).map(([k, q]) => [k, p(q)])) as unknown as FaceLandmarks;
-  if (points) landmarks.points = points.map(p);
-  const b = face.box;
-  return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
+  return estimator.estimatePhotos(photos, options);
 }
 
 /** A face as plain JSON: numbers rounded (0.1 px, 0.1 year, 0.001), five named landmarks, distribution on request. */
