@@ -27,6 +27,8 @@ export interface AgeEstimatorOptions {
   interval?: [number, number];
   detector?: DetectorOptions;
   decode?: DecodeOptions;
+  /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true. */
+  flip?: boolean;
 }
 
 export interface AgeEstimator {
@@ -93,6 +95,7 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   const o = options as AgeEstimatorOptions;
   if (o.engine !== undefined) checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs']);
   if (o.threads !== undefined) checkNumber(o.threads, 'options.threads', 1, 64);
+  if (o.flip !== undefined && typeof o.flip !== 'boolean') throw invalid('a boolean', 'options.flip', o.flip);
   if (o.interval !== undefined) {
     if (!Array.isArray(o.interval) || o.interval.length !== 2) throw invalid('[low, high] quantiles', 'options.interval', o.interval);
     checkNumber(o.interval[0], 'options.interval[0]', 0, 1);
@@ -101,22 +104,49 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   return o;
 }
 
-/** (pixel − mean) / std into one NHWC float32 batch. */
-export function cropsToInput(crops: RgbImage[], p: Preprocessing): Float32Array {
-  const pixels = p.inputSize * p.inputSize;
-  const input = new Float32Array(crops.length * pixels * 3);
+/** (pixel − mean) / std into one NHWC float32 batch; with `mirrored`, the same crops again, flipped left-right. */
+export function cropsToInput(crops: RgbImage[], p: Preprocessing, mirrored = false): Float32Array {
+  const size = p.inputSize;
+  const pixels = size * size;
+  const input = new Float32Array(crops.length * pixels * 3 * (mirrored ? 2 : 1));
   crops.forEach((crop, n) => {
-    if (crop.width !== p.inputSize || crop.height !== p.inputSize) {
-      throw new Error(`crop is ${crop.width}x${crop.height}, the model expects ${p.inputSize}x${p.inputSize}`);
+    if (crop.width !== size || crop.height !== size) {
+      throw new Error(`crop is ${crop.width}x${crop.height}, the model expects ${size}x${size}`);
     }
     const offset = n * pixels * 3;
-    for (let i = 0; i < pixels * 3; i += 3) {
-      input[offset + i] = (crop.data[i]! - p.mean[0]) / p.std[0];
-      input[offset + i + 1] = (crop.data[i + 1]! - p.mean[1]) / p.std[1];
-      input[offset + i + 2] = (crop.data[i + 2]! - p.mean[2]) / p.std[2];
+    const flipOffset = (crops.length + n) * pixels * 3;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const i = (y * size + x) * 3;
+        const r = (crop.data[i]! - p.mean[0]) / p.std[0];
+        const g = (crop.data[i + 1]! - p.mean[1]) / p.std[1];
+        const b = (crop.data[i + 2]! - p.mean[2]) / p.std[2];
+        input[offset + i] = r;
+        input[offset + i + 1] = g;
+        input[offset + i + 2] = b;
+        if (mirrored) {
+          const j = flipOffset + (y * size + (size - 1 - x)) * 3;
+          input[j] = r;
+          input[j + 1] = g;
+          input[j + 2] = b;
+        }
+      }
     }
   });
   return input;
+}
+
+/** Averages the outputs of the first and second half of a batch (a face and its mirror image). */
+export function averageMirrored(outputs: Record<string, Float32Array>, count: number): Record<string, Float32Array> {
+  const averaged: Record<string, Float32Array> = {};
+  for (const [name, values] of Object.entries(outputs)) {
+    const half = values.length / 2;
+    const out = new Float32Array(half);
+    for (let i = 0; i < half; i++) out[i] = (values[i]! + values[i + half]!) / 2;
+    averaged[name] = out;
+  }
+  if (Object.values(averaged).some((v) => v.length % count !== 0)) throw new Error('model outputs do not split by face');
+  return averaged;
 }
 
 /** Turns the model's outputs for `count` faces into age estimates. */
@@ -162,7 +192,9 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
 
   const estimateCrops = async (crops: RgbImage[]): Promise<AgeEstimate[]> => {
     if (crops.length === 0) return [];
-    const outputs = await runner.run(cropsToInput(crops, p), crops.length);
+    const flip = o.flip ?? true;
+    const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
+    const outputs = flip ? averageMirrored(raw, crops.length) : raw;
     return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles);
   };
 

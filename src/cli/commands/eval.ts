@@ -16,6 +16,7 @@ interface EvalFlags {
   detector?: DetectorMode;
   report?: string;
   groupPhotos?: string;
+  flip: boolean;
 }
 
 export function register(program: Command): void {
@@ -27,11 +28,12 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model folder (default: the shipped model, models/default)')
     .option('--limit <n>', 'evaluate an evenly spread sample of N images', (v) => parseIntegerOption(v, '--limit', 1))
     .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
+    .option('--no-flip', 'do not average each face with its mirror image (test-time augmentation, on by default)')
     .option('--json', 'print one JSON object (n, misses, mae, rmse, cs5, byBand, intervalCoverage, ...)')
     .option('--report <dir>', 'also write an HTML report with figures and galleries into this folder')
     .option('--group-photos <dir>', 'with --report: box every face with its age on the photos of this folder')
     .action(async (source: string, flags: EvalFlags) => {
-      const estimator = await createAgeEstimator(flags.model ? { model: flags.model } : {});
+      const estimator = await createAgeEstimator({ ...(flags.model ? { model: flags.model } : {}), flip: flags.flip });
       try {
         const progress = createProgress(flags.limit ?? 0, 'eval');
         const started = Date.now();
