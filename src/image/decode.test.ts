@@ -86,9 +86,17 @@ describe('decodeImage', () => {
     assert.deepEqual(again.data, image.data);
   });
 
+  test('a photo shrunk on load still reports its own size', async () => {
+    const image = await decodeImage(astronaut, { maxSide: 128 });
+    assert.deepEqual([image.width, image.height], [128, 128]);
+    assert.deepEqual([image.originalWidth, image.originalHeight], [512, 512]);
+  });
+
   test('raw pixels pass through; malformed raw pixels are refused', async () => {
     const raw = { data: new Uint8Array(12), width: 2, height: 2 };
-    assert.equal(await decodeImage(raw), raw);
+    const decoded = await decodeImage(raw);
+    assert.equal(decoded.data, raw.data, 'the pixels are used as they are, not copied');
+    assert.deepEqual([decoded.width, decoded.height, decoded.originalWidth, decoded.originalHeight], [2, 2, 2, 2]);
     await assert.rejects(decodeImage({ data: new Uint8Array(11), width: 2, height: 2 }), /bad_pixels|raw pixels/);
   });
 });
