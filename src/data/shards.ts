@@ -6,7 +6,9 @@
 //   shard-00007-train.bin          count x size x size x 3 uint8, in the manifest's order (likewise -val, -test)
 // A shard's manifest is written last (after its .bin files, each via temp file + rename), so its presence marks
 // the shard complete: a rerun after a kill skips finished shards and redoes the one in flight, never twice.
-import { mkdir, open, readFile, readdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.js';
+import { seededRandom } from '../core/rng.js';
 import { join } from 'node:path';
 import type { Gender, Preprocessing, SplitName } from '../core/types.js';
 import { HowoldError } from '../core/errors.js';
@@ -48,18 +50,6 @@ export function shardName(shard: number): string {
   return `shard-${String(shard).padStart(5, '0')}`;
 }
 
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
-}
-
 export interface PreparedFace extends ShardRow {
   split: SplitName;
   /** size x size x 3 uint8 RGB. */
@@ -85,9 +75,9 @@ export async function writeShard(
       bytes.set(face.pixels, i * faceBytes);
       manifest.rows[split].push(face.gender ? { path: face.path, age: face.age, gender: face.gender } : { path: face.path, age: face.age });
     });
-    await writeAtomic(join(dir, `${shardName(shard)}-${split}.bin`), bytes);
+    await writeFileAtomic(join(dir, `${shardName(shard)}-${split}.bin`), bytes);
   }
-  await writeAtomic(join(dir, `${shardName(shard)}.json`), JSON.stringify(manifest));
+  await writeFileAtomic(join(dir, `${shardName(shard)}.json`), JSON.stringify(manifest));
   return manifest;
 }
 
@@ -146,7 +136,7 @@ export async function writeIndex(
     }
     for (const r of manifest.rejects) index.rejects[r.reason] = (index.rejects[r.reason] ?? 0) + 1;
   }
-  await writeAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
   return index;
 }
 
@@ -173,18 +163,6 @@ export interface StreamOptions {
   bufferSize?: number;
   /** Stop after this many faces. */
   limit?: number;
-}
-
-/** mulberry32: a tiny seeded PRNG; enough for shuffling, and reproducible across runs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface BufferedFace {

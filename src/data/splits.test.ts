@@ -5,20 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { LabelledRow, SplitName } from '../core/types.js';
 import { openDataset, readDataset } from './readers/index.js';
 import { AGE_BANDS, ageBand, splitDataset } from './splits.js';
+import { seededRandom } from '../core/rng.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A small seeded PRNG for test data only (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const rand = mulberry32(seed);

@@ -1,6 +1,5 @@
 // What a detection engine provides: face-api's three networks with face-api's pre- and post-processing. The
 // pipeline around them (photo mode, close-up passes, landmark crops, mapping back) is detector.ts, shared by both.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Box, Point, RgbImage } from '../core/types.js';
@@ -21,11 +20,7 @@ export interface DetectionEngine {
   dispose(): void;
 }
 
-/** The folder holding face-api's weights inside node_modules. */
-export function faceApiModelDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
-  return path.join(path.dirname(pkg), 'model');
-}
+export { faceApiModelDir } from '../core/face-api.js';
 
 /** models/detector: the ONNX exports of face-api's networks (npm run build:detector-onnx). */
 export const DETECTOR_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/detector');

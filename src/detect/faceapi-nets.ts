@@ -3,26 +3,12 @@
 // follows face-api's source op for op (src/ssdMobilenetv1, src/faceFeatureExtractor + faceLandmarkNet,
 // src/tinyYolov2 with TinyFaceDetector's config); what face-api does outside the convolutions (input
 // preprocessing, box decoding, NMS, landmark scaling) is in faceapi-post.ts and preprocess.ts.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { tf } from '../tf/backend.js';
-import { faceApiModelDir } from './engine.js';
+
 
 type T = tf.SymbolicTensor;
-export type FaceApiModelName = 'ssd_mobilenetv1_model' | 'face_landmark_68_model' | 'tiny_face_detector_model';
+export { readFaceApiWeights, type FaceApiModelName } from '../core/face-api.js';
 
-/** Decodes one of face-api's weight files (uint8-quantised) from node_modules, keyed by face-api's names. */
-export async function readFaceApiWeights(name: FaceApiModelName, dir = faceApiModelDir()): Promise<tf.NamedTensorMap> {
-  const manifest = JSON.parse(await readFile(path.join(dir, `${name}-weights_manifest.json`), 'utf8')) as tf.io.WeightsManifestConfig;
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  for (const group of manifest) {
-    specs.push(...group.weights);
-    for (const file of group.paths) buffers.push(await readFile(path.join(dir, file)));
-  }
-  const all = Buffer.concat(buffers);
-  return tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
-}
 
 function take(weights: tf.NamedTensorMap, name: string): tf.Tensor {
   const w = weights[name];

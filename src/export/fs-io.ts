@@ -1,10 +1,10 @@
 // Saves and loads TF.js models as a folder holding model.json + weights.bin, the layout of `model.save('file://')`
 // with tfjs-node (which cannot install here). Each file is written to a temporary name and renamed into place,
 // weights first, so model.json only ever points at complete weights.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tf } from '../tf/backend.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { checkString } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
 
@@ -18,17 +18,6 @@ export function modelFolder(path: string): string {
   return basename(plain) === MODEL_JSON ? dirname(resolve(plain)) : resolve(plain);
 }
 
-/** Writes a file under a temporary name in the same folder, then renames it into place. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-}
 
 /** A tf.io.IOHandler that saves to and loads from a folder (model.json + weights.bin). */
 export function fileSystemIO(path: string): tf.io.IOHandler {

@@ -1,23 +1,13 @@
 // Small models with random weights, for the exporter's tests and the ONNX benchmark. Stand-ins with the shapes
 // of our real models; the real ones live in src/models.
 import { tf } from '../tf/backend.js';
+import { seededRandom } from '../core/rng.js';
 
 type T = tf.SymbolicTensor;
 
 /** A seeded uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomArray(length: number, seed: number, low = 0, high = 1): Float32Array {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   return Float32Array.from({ length }, () => low + (high - low) * next());
 }
 
@@ -26,7 +16,7 @@ export function randomArray(length: number, seed: number, low = 0, high = 1): Fl
  * random values, so a test exercises them; variances and scales stay positive.
  */
 export function randomizeWeights(model: tf.LayersModel, seed = 1): void {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   for (const layer of model.layers) {
     const weights = layer.getWeights();
     if (weights.length === 0) continue;

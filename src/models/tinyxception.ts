@@ -1,10 +1,9 @@
 // face-api.js's AgeGenderNet backbone (TinyXception, 2 middle blocks, 112x112 input) rebuilt as a TF.js Layers
 // model, so its pretrained weights (shipped in the @vladmandic/face-api npm package) can be frozen, fine-tuned,
 // trained with our callbacks and exported to ONNX like any of our models.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { tf } from '../tf/backend.js';
+import { readFaceApiWeights } from '../core/face-api.js';
+export { faceApiModelDir } from '../core/face-api.js';
 import type { Preprocessing } from '../core/types.js';
 import { DEFAULT_MARGIN } from '../image/align.js';
 import { registerModel } from './registry.js';
@@ -57,23 +56,9 @@ export function tinyXceptionFeatures(input: SymbolicTensor): SymbolicTensor {
   return tf.layers.globalAveragePooling2d({ name: 'features' }).apply(out) as SymbolicTensor;
 }
 
-export function faceApiModelDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
-/** Decodes face-api's age_gender_model weights (uint8-quantised) from node_modules, keyed by face-api's names. */
-export async function readFaceApiAgeGenderWeights(): Promise<tf.NamedTensorMap> {
-  const dir = faceApiModelDir();
-  const manifest = JSON.parse(await readFile(join(dir, 'age_gender_model-weights_manifest.json'), 'utf8')) as tf.io.WeightsManifestConfig;
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  for (const group of manifest) {
-    specs.push(...group.weights);
-    for (const path of group.paths) buffers.push(await readFile(join(dir, path)));
-  }
-  const all = Buffer.concat(buffers);
-  return tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
+/** face-api's age_gender_model weights, keyed by face-api's names. */
+export function readFaceApiAgeGenderWeights(): Promise<tf.NamedTensorMap> {
+  return readFaceApiWeights('age_gender_model');
 }
 
 /**

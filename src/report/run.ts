@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { HowoldError } from '../core/errors.js';
 import type { MonitorLine } from '../train/callbacks.js';
 import type { EpochLogs, StepLogs } from '../train/types.js';
-import { readJsonl } from '../train/atomic.js';
+import { readJsonl } from '../core/atomic.js';
 import type { ModelMeta } from '../train/model-io.js';
 import { curvesChart, monitorChart, monitorMae } from './charts.js';
 import type { Section } from './html.js';

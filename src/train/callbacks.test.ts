@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { tf } from '../tf/backend.js';
-import { readJsonl, replaceDir } from './atomic.js';
+import { readJsonl, replaceDir } from '../core/atomic.js';
 import { EarlyStopping, JsonlLogger, ProgressBar } from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { fit } from './fit.js';

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { FaceBatch } from '../data/batch.js';
 import { tf } from '../tf/backend.js';
-import { filterJsonl, readJsonl } from './atomic.js';
+import { filterJsonl, readJsonl } from '../core/atomic.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { findHeads } from './fit.js';
 import { expectedAgeOf } from './losses.js';

@@ -5,7 +5,7 @@ import type { FaceBatch } from '../data/batch.js';
 import { tf } from '../tf/backend.js';
 import { ageLoss, crossEntropyPerSample, expectedAgeOf, weightedMean, type AgeLossKind, type MeanVarianceOptions } from './losses.js';
 import { createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate, type NamedTensor, type OptimizerKind } from './optimizers.js';
-import { mixSeed } from './rng.js';
+import { mixSeed } from '../core/rng.js';
 import { constant, createSchedule, type Schedule, type ScheduleSpec } from './schedules.js';
 import { batchToInput, batchToTargets, type Augmentation, type TargetOptions } from './tensors.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';

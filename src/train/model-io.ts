@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Preprocessing } from '../core/types.js';
 import { fileSystemIO, loadLayersModelFromFolder } from '../export/fs-io.js';
 import { tf } from '../tf/backend.js';
-import { recoverDir, replaceDir, writeDurable } from './atomic.js';
+import { recoverDir, replaceDir, writeDurable } from '../core/atomic.js';
 
 /** howold.json: travels with the weights so no caller hard-codes input size or normalisation. */
 export interface ModelMeta {

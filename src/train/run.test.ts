@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tf } from '../tf/backend.js';
-import { readJsonl } from './atomic.js';
+import { readJsonl } from '../core/atomic.js';
 import type { MonitorLine } from './callbacks.js';
 import { readCheckpointState } from './checkpoint.js';
 import { loadModel, saveModel } from './model-io.js';

@@ -4,7 +4,7 @@ import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { ageToTarget } from '../models/dex.js';
 import { tf } from '../tf/backend.js';
-import { seededRandom, uniform } from './rng.js';
+import { seededRandom, uniform } from '../core/rng.js';
 
 export interface Augmentation {
   /** Probability of a horizontal flip. */

@@ -3,7 +3,7 @@ import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { writeIndex, writeShard, type PreparedFace } from '../data/shards.js';
 import { tf } from '../tf/backend.js';
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../core/rng.js';
 import type { Callback, StepLogs } from './types.js';
 
 export const TINY_PREPROCESSING: Preprocessing = { inputSize: 8, mean: [127.5, 127.5, 127.5], std: [64, 64, 64], margin: 1, align: 'none' };

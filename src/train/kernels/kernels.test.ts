@@ -5,19 +5,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { filterGradByConv, filterGradByTaps } from './depthwise.js';
 import { ADDED_KERNELS, REPLACEABLE_KERNELS, registerTrainingKernels } from './index.js';
+import { seededRandom } from '../../core/rng.js';
 
 const TOLERANCE = 1e-4;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function randomArray(size: number, next: () => number): Float32Array {
   const out = new Float32Array(size);

@@ -1,5 +1,6 @@
 // Crash-safe file and folder writes for run folders: a reader only ever sees a complete old or a complete new
 // version, whenever the process is killed.
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -39,9 +40,15 @@ export async function writeDurable(path: string, data: Uint8Array | string): Pro
 /** Writes `path` via a temporary file and a rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeDurable(tmp, data);
-  await rename(tmp, path);
+  // unique per call, so two writers of one file (two runs, two workers) never share a temporary file
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeDurable(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
   await syncDir(dirname(path));
 }
 

@@ -1,4 +1,4 @@
-// Seeded randomness for training. Every random draw of a step comes from a generator seeded by (run seed, step),
+// Seeded randomness. Every random draw of a training step comes from a generator seeded by (run seed, step),
 // so a resumed run augments exactly as the uninterrupted one would, with no generator state to save.
 
 /** mulberry32: small, fast and reproducible across platforms. Returns floats in [0, 1). */
