@@ -39,14 +39,19 @@ test('label probability and scores without a distribution', () => {
   const far = auditScore({ truth: 60, age: 31, low: 25, high: 37 });
   assert.ok(near.score < 1 && far.score === MAX_SCORE);
   assert.equal(auditScore({ truth: 60, age: 31 }).score, MAX_SCORE);
+  // A label past the oldest class is read as that class: 'about 100' is not disputed by a prediction of 99.
+  assert.ok(auditScore(prediction('old.jpg', 115, 99, 2)).score < 0.5);
+  assert.equal(auditScore(prediction('old.jpg', 115, 60, 2)).score, MAX_SCORE);
 });
 
 test('CSV and printed table', () => {
-  const rows = rankAudit([prediction('/d/x, "odd".jpg', 60, 3, 1.5), prediction('/d/ok.jpg', 30, 31, 4)]);
+  const rows = rankAudit([prediction('/d/x, "odd".jpg', 60, 3, 1.5), { ...prediction('/d/ok.jpg', 30, 31, 4), detected: false }]);
   const csv = auditCsv(rows).trim().split('\n');
   assert.equal(csv[0], 'rank,path,label,predicted,interval,score,p_label,face_found');
   assert.match(csv[1]!, /^1,"\/d\/x, ""odd"".jpg",60,3\.0,1-5,6\.00,[\d.e-]+,yes$/);
-  const text = formatAudit(rows, 1).split('\n');
-  assert.equal(text.length, 2);
-  assert.match(text[1]!, /^ {3}1 {2}x, "odd"\.jpg\s+60\s+3\.0\s+1-5\s+6\.00/);
+  assert.match(csv[2]!, /,no$/);
+  const text = formatAudit(rows, 2).split('\n');
+  assert.equal(text.length, 3);
+  assert.match(text[1]!, /^ {3}1 {2}x, "odd"\.jpg\s+60\s+3\.0\s+1-5\s+6\.00\s+<1e-6$/);
+  assert.match(text[2]!, /\(no face found\)$/);
 });

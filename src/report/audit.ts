@@ -29,9 +29,14 @@ export interface AuditRow {
   detected: boolean;
 }
 
-/** Probability mass of the predicted distribution within ±tolerance years of `label` (classes k spread over k±0.5). */
+/**
+ * Probability mass of the predicted distribution within ±tolerance years of `label` (classes k spread over k±0.5).
+ * A label past the model's oldest class (UTKFace has ages to 116; the model's classes stop at 100) is taken as
+ * that class: the model cannot say 115, only "100 or so".
+ */
 export function labelProbability(distribution: ArrayLike<number>, label: number, tolerance = DEFAULT_TOLERANCE): number {
-  return Math.max(0, ageCdf(distribution, label + tolerance + 0.5) - ageCdf(distribution, label - tolerance - 0.5));
+  const l = Math.min(Math.max(label, 0), distribution.length - 1);
+  return Math.max(0, ageCdf(distribution, l + tolerance + 0.5) - ageCdf(distribution, l - tolerance - 0.5));
 }
 
 /**
@@ -77,6 +82,7 @@ export function rankAudit(predictions: EvalPrediction[], tolerance = DEFAULT_TOL
 }
 
 const interval = (r: AuditRow) => (r.low === undefined || r.high === undefined ? '' : `${Math.round(r.low)}-${Math.round(r.high)}`);
+const probability = (p: number) => (p < 10 ** -MAX_SCORE ? `<1e-${MAX_SCORE}` : p.toExponential(1));
 
 function csvField(value: unknown): string {
   const s = String(value ?? '');
@@ -86,7 +92,7 @@ function csvField(value: unknown): string {
 export function auditCsv(rows: AuditRow[]): string {
   const head = 'rank,path,label,predicted,interval,score,p_label,face_found';
   const lines = rows.map((r, i) =>
-    [i + 1, r.path, r.label, r.predicted.toFixed(1), interval(r), r.score.toFixed(2), r.pLabel.toPrecision(3), r.detected ? 'yes' : 'no'].map(csvField).join(','),
+    [i + 1, r.path, r.label, r.predicted.toFixed(1), interval(r), r.score.toFixed(2), r.pLabel === 0 ? '0' : r.pLabel.toPrecision(3), r.detected ? 'yes' : 'no'].map(csvField).join(','),
   );
   return `${[head, ...lines].join('\n')}\n`;
 }
@@ -99,7 +105,7 @@ export function formatAudit(rows: AuditRow[], top: number): string {
   shown.forEach((r, i) => {
     lines.push(
       `${String(i + 1).padStart(4)}  ${basename(r.path).slice(0, width).padEnd(width)}  ${String(r.label).padStart(5)}  ${r.predicted.toFixed(1).padStart(9)}  ` +
-        `${interval(r).padStart(8)}  ${r.score.toFixed(2).padStart(5)}  ${r.pLabel.toExponential(1).padStart(10)}`,
+        `${interval(r).padStart(8)}  ${r.score.toFixed(2).padStart(5)}  ${probability(r.pLabel).padStart(10)}${r.detected ? '' : '  (no face found)'}`,
     );
   });
   return lines.join('\n');
@@ -128,7 +134,8 @@ export async function writeAuditReport(rows: AuditRow[], options: AuditReportOpt
   const tiles: Tile[] = [];
   shown.forEach((r, i) => {
     const image = crops[i];
-    if (image) tiles.push({ image, lines: [`#${i + 1} L=${r.label} P=${Math.round(r.predicted)}`, `interval ${interval(r)}`], color: errorColor(r.predicted - r.label) });
+    const second = r.detected ? `interval ${interval(r)}` : `${interval(r)} (no face)`;
+    if (image) tiles.push({ image, lines: [`#${i + 1} L=${r.label} P=${Math.round(r.predicted)}`, second], color: errorColor(r.predicted - r.label) });
   });
   const blocks: Page['sections'][number]['blocks'] = [];
   if (tiles.length) {
@@ -141,8 +148,8 @@ export async function writeAuditReport(rows: AuditRow[], options: AuditReportOpt
   }
   blocks.push({
     kind: 'table',
-    head: ['rank', 'file', 'label', 'predicted', 'interval', 'score', `P(label ±${options.tolerance ?? DEFAULT_TOLERANCE})`],
-    rows: shown.map((r, i) => [i + 1, basename(r.path), r.label, r.predicted.toFixed(1), interval(r), r.score.toFixed(2), r.pLabel.toExponential(1)]),
+    head: ['rank', 'file', 'label', 'predicted', 'interval', 'score', `P(label ±${options.tolerance ?? DEFAULT_TOLERANCE})`, 'face found'],
+    rows: shown.map((r, i) => [i + 1, basename(r.path), r.label, r.predicted.toFixed(1), interval(r), r.score.toFixed(2), probability(r.pLabel), r.detected ? 'yes' : 'no']),
   });
   blocks.push({ kind: 'link', href: 'audit.csv', text: `All ${rows.length} images, ranked (audit.csv)` });
   return writePage(outDir, {
@@ -156,7 +163,8 @@ export async function writeAuditReport(rows: AuditRow[], options: AuditReportOpt
         intro:
           `Score = -log10 of the probability the predicted age distribution gives to the labelled age ±${options.tolerance ?? DEFAULT_TOLERANCE} years ` +
           `(capped at ${MAX_SCORE}); 2 means a 1% chance. High scores are worth a look: a wrong label, a photo of someone else, ` +
-          'or a face the model gets badly wrong. Images the model was trained on are judged too, but it may have learnt their labels.',
+          'an image without a face (face found: no; the whole image was used), or a face the model gets badly wrong. Images the ' +
+          'model was trained on are judged too, but it may have learnt their labels.',
         blocks,
       },
     ],

@@ -85,7 +85,8 @@ function tilesOf(items: EvalPrediction[], crops: Array<RgbImage | undefined>): T
     const image = crops[i];
     if (!image) return;
     const lines = [`A=${round(p.truth)} P=${round(p.age)}`];
-    if (p.low !== undefined && p.high !== undefined) lines.push(`interval ${round(p.low)}-${round(p.high)}`);
+    const range = p.low !== undefined && p.high !== undefined ? `${round(p.low)}-${round(p.high)}` : '';
+    lines.push(p.detected ? (range ? `interval ${range}` : '') : `${range} (no face)`.trim());
     tiles.push({ image, lines, color: errorColor(p.age - p.truth) });
   });
   return tiles;
