@@ -83,9 +83,9 @@ export function monitorChart(lines: MonitorLine[], options: { epochEnds?: number
 /** Step logs averaged into at most `bins` points along fractional epochs. */
 function binnedSteps(steps: StepLogs[], key: 'loss' | 'mae', bins: number): Array<[number, number]> {
   if (steps.length === 0) return [];
-  const perEpoch = new Map<number, number>();
-  for (const s of steps) perEpoch.set(s.epoch, Math.max(perEpoch.get(s.epoch) ?? 0, s.batch));
-  const xs = steps.map((s) => s.epoch + s.batch / Math.max(1, perEpoch.get(s.epoch) ?? 1));
+  // Batches per epoch from the longest epoch seen, so an epoch still in progress is not stretched to full width.
+  const perEpoch = steps.reduce((m, s) => Math.max(m, s.batch), 1);
+  const xs = steps.map((s) => s.epoch + s.batch / perEpoch);
   const per = Math.max(1, Math.ceil(steps.length / bins));
   const out: Array<[number, number]> = [];
   for (let i = 0; i < steps.length; i += per) {
@@ -106,13 +106,15 @@ export function curvesChart(epochs: EpochLogs[], steps: StepLogs[] = [], options
     const valKey = key === 'loss' ? 'val_loss' : 'val_mae';
     const train = sorted.map((e) => [e.epoch + 1, e[key]] as [number, number]);
     const val = sorted.filter((e) => e[valKey] !== undefined).map((e) => [e.epoch + 1, e[valKey]!] as [number, number]);
-    const stepPts = binnedSteps(steps, key, 300);
+    const stepPts = binnedSteps(steps, key, 200);
     const values = [...train, ...val].map((p) => p[1]);
     // The first steps' loss is often far above the rest: scale to the epoch values (and the steps' 2nd-98th percentile).
     const stepVals = stepPts.map((p) => p[1]).sort((a, b) => a - b);
     if (stepVals.length) values.push(stepVals[Math.floor(stepVals.length * 0.02)]!, stepVals[Math.floor(stepVals.length * 0.98)]!);
     const [lo, hi] = extent(values);
-    const domain = niceDomain(Math.min(0, lo), hi);
+    // Fitted to the values (a fine-tuning run moves within a narrow band), with room above them for the legend.
+    const span = hi - lo || Math.abs(hi) * 0.1 || 1;
+    const domain = niceDomain(Math.max(0, lo - span * 0.05), hi + span * 0.5);
     const legend: LegendItem[] = [
       { label: 'train (epoch mean)', color: COLORS.train, kind: 'line' },
       { label: 'validation', color: COLORS.val, kind: 'line' },
