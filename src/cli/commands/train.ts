@@ -31,6 +31,7 @@ interface TrainCliOptions {
   limit?: number;
   valLimit?: number;
   unfreeze?: string[];
+  genderWeight?: number;
 }
 
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
@@ -96,6 +97,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     limit: o.limit,
     valLimit: o.valLimit,
     unfreeze: o.unfreeze,
+    genderLossWeight: o.genderWeight,
   };
   return startRun(options);
 }
@@ -126,6 +128,7 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every N steps (0: at epoch ends only)', integer('--checkpoint-every', 0))
     .option('--patience <n>', 'early stopping after N epochs without a better val MAE (0: off)', integer('--patience', 0))
     .option('--limit <n>', 'at most N training faces per epoch', integer('--limit', 1))
+    .option('--gender-weight <x>', "weight of the gender head's loss (0: train the age head alone)", number('--gender-weight', 0))
     .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
     .action(async (options: TrainCliOptions) => {
