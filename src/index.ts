@@ -8,8 +8,8 @@
  * const faces = await estimate('examples/astronaut.png'); // a path, encoded bytes (Buffer) or RGB pixels
  * // [{ box: { x: 181.1, y: 72.9, width: 83.3, height: 101.7 }, score: 0.965,
  * //    landmarks: { leftEye: { x: 202.2, y: 100.2 }, rightEye: {...}, nose: {...}, mouthLeft: {...}, mouthRight: {...}, points: [68] },
- * //    age: <expected age, years>, low: <10th percentile>, high: <90th percentile>,
- * //    distribution: [101 probabilities, ages 0..100], gender: { label: 'female', probability: <0.5..1> } }]
+ * //    age: 32.0, low: 24.8, high: 40.1,   (expected age; 10th and 90th percentile of the distribution)
+ * //    distribution: [101 probabilities, ages 0..100], gender: { label: 'female', probability: 0.98 } }]
  * const many = await estimate.estimateMany(['a.jpg', 'b.jpg']); // one model call; a bad image gives an Error in its slot
  * await estimate.dispose();
  * ```
