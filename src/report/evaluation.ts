@@ -15,7 +15,7 @@ import { errorColor, tileGallery, type Tile } from './gallery.js';
 import { writePage, type Section } from './html.js';
 import { annotatePhotos, photoSection } from './photos.js';
 import { writeFigure, writeRendered } from './render.js';
-import { describeRun, readRun, runSection } from './run.js';
+import { readRun, runSection } from './run.js';
 
 export interface EvalReportOptions {
   outDir: string;
@@ -223,7 +223,6 @@ export async function writeEvalReport(result: EvalResult, options: WriteEvalRepo
   const meta = [`data: ${options.source} (${result.metrics.n} faces)`, `model: ${estimator.meta.name} (${estimator.engine})`];
   if (options.run) {
     const run = await readRun(options.run);
-    meta.push(describeRun(run));
     sections.push(await runSection(run, outDir));
   }
   const [accuracy, galleries, errors] = await evalSections(result, options);

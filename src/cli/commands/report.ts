@@ -15,7 +15,7 @@ import { evalSections } from '../../report/evaluation.js';
 import type { Section } from '../../report/html.js';
 import { writePage } from '../../report/html.js';
 import { annotatePhotos, photoSection } from '../../report/photos.js';
-import { describeRun, readRun, runSection, type RunData } from '../../report/run.js';
+import { readRun, runSection, type RunData } from '../../report/run.js';
 import { testSplitManifest } from '../../report/split.js';
 
 export interface ReportFlags {
@@ -50,7 +50,6 @@ export async function runReport(runDir: string | undefined, flags: ReportFlags):
   const meta: string[] = [];
   const run = runDir ? await readRun(runDir) : undefined;
   if (run) {
-    meta.push(describeRun(run));
     sections.push(await runSection(run, outDir));
   }
   if (flags.test && !run) throw new HowoldError('invalid_argument', '--test evaluates a training run: give its folder');
