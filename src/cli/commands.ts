@@ -1,24 +1,23 @@
 import type { Command } from 'commander';
-import * as audit from './commands/audit.js';
-import * as data from './commands/data.js';
-import * as detect from './commands/detect.js';
-import * as evalCmd from './commands/eval.js';
-import * as exportCmd from './commands/export.js';
-import * as predict from './commands/predict.js';
-import * as report from './commands/report.js';
-import * as serve from './commands/serve.js';
-import * as train from './commands/train.js';
 
-// Each command lives in its own module under ./commands/ and exports `register(program)`.
-// Add one line here per command.
-export function registerCommands(program: Command): void {
-  audit.register(program);
-  data.register(program);
-  detect.register(program);
-  evalCmd.register(program);
-  exportCmd.register(program);
-  predict.register(program);
-  report.register(program);
-  serve.register(program);
-  train.register(program);
+// Each command lives in its own module under ./commands/ and exports `register(program)`. The modules are
+// imported on demand: a run of one command loads only that command's dependencies (a `howold serve` process
+// would otherwise carry TF.js, the trainer and the report renderer: ~110 MB it never uses).
+const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  audit: () => import('./commands/audit.js'),
+  data: () => import('./commands/data.js'),
+  detect: () => import('./commands/detect.js'),
+  eval: () => import('./commands/eval.js'),
+  export: () => import('./commands/export.js'),
+  predict: () => import('./commands/predict.js'),
+  report: () => import('./commands/report.js'),
+  serve: () => import('./commands/serve.js'),
+  train: () => import('./commands/train.js'),
+};
+
+/** Registers the command named in `argv` (after node and the script), or every command for help and errors. */
+export async function registerCommands(program: Command, argv: string[] = []): Promise<void> {
+  const named = argv[2];
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]!()).register(program);
 }

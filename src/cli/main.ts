@@ -2,18 +2,18 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { registerCommands } from './commands.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('howold')
     .description('How old is each person in a photo: face detection, alignment and age estimation')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
