@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
+  /** `extra.total`, when given, replaces the total (for jobs that learn their size as they start). */
   update(done: number, extra?: Record<string, string | number>): void;
   stop(): void;
 }
@@ -9,17 +10,19 @@ export interface Progress {
  * A progress bar with done/total, rate and ETA on a TTY (cli-progress); elsewhere (CI, pipes) a plain line
  * every `everySeconds`, so logs stay readable.
  */
-export function createProgress(total: number, label: string, stream: NodeJS.WriteStream = process.stderr, everySeconds = 10): Progress {
+export function createProgress(initialTotal: number, label: string, stream: NodeJS.WriteStream = process.stderr, everySeconds = 10): Progress {
   const started = Date.now();
+  let total = initialTotal;
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}`, stream, hideCursor: true, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0' });
+    bar.start(initialTotal, 0, { rate: '0' });
     return {
       update(done, extra) {
         const seconds = (Date.now() - started) / 1000;
+        if (typeof extra?.total === 'number' && extra.total !== bar.getTotal()) bar.setTotal(extra.total);
         bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0', ...extra });
       },
       stop() {
@@ -35,7 +38,8 @@ export function createProgress(total: number, label: string, stream: NodeJS.Writ
     stream.write(`${label}: ${done}/${total} (${rate.toFixed(1)}/s, ETA ${eta}s)\n`);
   };
   return {
-    update(done) {
+    update(done, extra) {
+      if (typeof extra?.total === 'number') total = extra.total;
       if (Date.now() - lastPrint >= everySeconds * 1000) {
         lastPrint = Date.now();
         line(done);
