@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingKernels } from '../train/kernels/index.js';
 import { createModel } from './index.js';
+import { trainSteps } from './testing.js';
 
 // conv3x3 without bias (BatchNorm follows) + 4 BatchNorm weights per channel, 32-64-128-256-256, Dense 256 -> 101.
 const FILTERS = [32, 64, 128, 256, 256];
@@ -50,15 +51,7 @@ describe('compact-cnn', () => {
 
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d([3, 25, 50, 90], 'int32'), 101));
     const optimizer = tf.train.adam(1e-3);
-    const losses: number[] = [];
-    for (let step = 0; step < 5; step++) {
-      const loss = optimizer.minimize(
-        () => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
-        true,
-      )!;
-      losses.push(loss.dataSync()[0]!);
-      loss.dispose();
-    }
+    const losses = trainSteps(model, optimizer, x, y, 5);
     assert.ok(losses[4]! < losses[0]! - 0.1, `loss ${losses.map((l) => l.toFixed(3)).join(' -> ')}`);
     optimizer.dispose();
     tf.dispose([x, y]);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingKernels } from '../train/kernels/index.js';
 import { createModel, getModelEntry } from './index.js';
+import { trainSteps } from './testing.js';
 
 // Keras VGG16's convolutional base: 13 conv3x3 layers with biases.
 const BLOCKS = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
@@ -48,15 +49,7 @@ describe('vgg16-tutorial', () => {
     const optimizer = tf.train.momentum(training.lr!, training.momentum!, training.nesterov);
     const x = tf.randomUniform([2, 128, 128, 3], 0, 1, 'float32', 2);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d([21, 64], 'int32'), 100));
-    const losses: number[] = [];
-    for (let step = 0; step < 3; step++) {
-      const loss = optimizer.minimize(
-        () => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
-        true,
-      )!;
-      losses.push(loss.dataSync()[0]!);
-      loss.dispose();
-    }
+    const losses = trainSteps(model, optimizer, x, y, 3);
     assert.ok(losses.every(Number.isFinite), `loss ${losses}`);
     assert.ok(losses[2]! < losses[0]! - 0.01, `loss ${losses.map((l) => l.toFixed(4)).join(' -> ')}`);
     optimizer.dispose();
