@@ -55,6 +55,8 @@ export function register(program: Command): void {
           process.stdout.write(`model ${estimator.meta.name} (${estimator.engine}), ${seconds.toFixed(1)} s\n${formatMetrics(metrics, result.misses)}\n`);
           const errors = Object.entries(result.errors);
           if (errors.length) process.stdout.write(`skipped: ${errors.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
+          const rejects = Object.entries(result.rejects);
+          if (rejects.length) process.stdout.write(`labels rejected: ${rejects.map(([r, n]) => `${r} ${n}`).join(', ')}\n`);
         }
         if (flags.report) {
           const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
