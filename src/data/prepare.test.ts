@@ -71,3 +71,43 @@ test('prepare on real UTKFace faces: crops, rejects by reason, and a rerun after
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('prepare from a wiki.mat with face boxes (--faces box): the official metadata path, end to end', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  const { mat, writeMat } = await import('./readers/mat-writer.js');
+  const { datenum } = await import('./readers/index.js');
+  const dir = await mkdtemp(join(tmpdir(), 'howold-prepare-mat-'));
+  try {
+    await mkdir(join(dir, '17'));
+    const names = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).sort().filter((_, i) => i % 5000 === 0).slice(0, 3);
+    for (const [i, name] of names.entries()) await copyFile(join(utkface, name), join(dir, '17', `${i}.jpg`));
+    // three usable rows (born 1980, photographed 2010 → 30), one with no face (score -Inf), one missing file
+    const rows = [...names.map((_, i) => `17/${i}.jpg`), '17/noface.jpg', '17/missing.jpg'];
+    const wiki = mat.struct({
+      dob: mat.double(rows.map(() => datenum(1980, 1, 1))),
+      photo_taken: mat.double(rows.map(() => 2010)),
+      full_path: mat.cell(rows.map((r) => mat.char(r))),
+      gender: mat.double(rows.map(() => 1)),
+      name: mat.cell(rows.map(() => mat.char('someone'))),
+      face_location: mat.cell(rows.map(() => mat.double([51, 51, 150, 150]))),
+      face_score: mat.double(rows.map((r) => (r.includes('noface') ? -Infinity : 3))),
+      second_face_score: mat.double(rows.map(() => Number.NaN)),
+    });
+    await writeMat(join(dir, 'wiki.mat'), { wiki }, { compress: true });
+    const reader = openDataset(join(dir, 'wiki.mat'), 'wiki');
+    const { rows: labelled, rejects } = await readDataset(reader);
+    assert.equal(rejects.byReason.no_face, 1);
+    const input = labelled.map((r) => ({ ...r, split: 'train' as const }));
+    const out = join(dir, 'shards');
+    const result = await prepareShards(input, { out, format: 'wiki', source: dir, seed: 1, shardSize: 10, workers: 1, readerRejects: rejects.byReason, spec: { size: 48, margin: DEFAULT_MARGIN, source: 'box' } });
+    assert.equal(result.index.count, names.length);
+    assert.equal(result.index.rejects.no_face, 1, 'reader rejects are kept in the index');
+    assert.equal((result.index.rejects.unreadable ?? 0) + (result.index.rejects.not_found ?? 0) + (result.index.rejects.missing_file ?? 0), 1, JSON.stringify(result.index.rejects));
+    for await (const batch of streamShards(out, { split: 'train', batchSize: 10 })) {
+      assert.deepEqual([...batch.ages], names.map(() => 30));
+      assert.deepEqual([...batch.genders], names.map(() => 0), 'IMDB-WIKI gender 1 is male, stored as 0');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
