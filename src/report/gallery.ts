@@ -83,14 +83,13 @@ export interface LabelledBox {
   color?: string;
 }
 
-/** The photo (shrunk to at most `maxWidth`) with each box drawn and its label on a tag above it. */
-export async function annotatePhoto(image: RgbImage, boxes: LabelledBox[], options: { maxWidth?: number; format?: ImageFormat } = {}): Promise<RenderedImage> {
-  const scale = Math.min(1, (options.maxWidth ?? 900) / image.width);
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  let base = sharp(Buffer.from(image.data), rawInput(image));
-  if (scale < 1) base = base.resize(width, height);
-  const photo = await base.raw().toBuffer();
+/**
+ * A transparent layer the size of a photo with each box drawn and its label on a tag above it: the one drawing of
+ * faces and ages, used by the reports and by `howold predict --annotate`. `scale` maps box coordinates onto it;
+ * tags grow with photos wider than 900 px so they stay readable on full-size photos.
+ */
+export function boxesSvg(width: number, height: number, boxes: LabelledBox[], scale = 1): string {
+  const grow = Math.max(1, width / 900);
   const svg: string[] = [];
   for (const b of boxes) {
     const x = b.box.x * scale;
@@ -98,8 +97,8 @@ export async function annotatePhoto(image: RgbImage, boxes: LabelledBox[], optio
     const w = b.box.width * scale;
     const h = b.box.height * scale;
     const color = b.color ?? '#ffd400';
-    const stroke = Math.max(2, Math.min(4, w / 40));
-    const size = Math.round(Math.max(12, Math.min(22, w * 0.3)));
+    const stroke = Math.max(2, Math.min(4 * grow, w / 40));
+    const size = Math.round(Math.max(12, Math.min(22 * grow, w * 0.3)));
     const small = Math.round(size * 0.7);
     const showDetail = b.detail !== undefined && w >= 40;
     const tagW = Math.max(textWidth(b.label, size) * 1.05, showDetail ? textWidth(b.detail!, small) : 0) + 10;
@@ -112,8 +111,19 @@ export async function annotatePhoto(image: RgbImage, boxes: LabelledBox[], optio
     svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + size + 2)}" font-size="${size}" font-weight="bold" fill="#000">${esc(b.label)}</text>`);
     if (showDetail) svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + size + small + 4)}" font-size="${small}" fill="#000">${esc(b.detail!)}</text>`);
   }
+  return overlaySvg(width, height, svg);
+}
+
+/** The photo (shrunk to at most `maxWidth`) with each box drawn and its label on a tag above it. */
+export async function annotatePhoto(image: RgbImage, boxes: LabelledBox[], options: { maxWidth?: number; format?: ImageFormat } = {}): Promise<RenderedImage> {
+  const scale = Math.min(1, (options.maxWidth ?? 900) / image.width);
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  let base = sharp(Buffer.from(image.data), rawInput(image));
+  if (scale < 1) base = base.resize(width, height);
+  const photo = await base.raw().toBuffer();
   const format = options.format ?? 'jpeg';
-  const composed = sharp(photo, rawInput({ data: photo, width, height })).composite([{ input: Buffer.from(overlaySvg(width, height, svg)), left: 0, top: 0 }]);
+  const composed = sharp(photo, rawInput({ data: photo, width, height })).composite([{ input: Buffer.from(boxesSvg(width, height, boxes, scale)), left: 0, top: 0 }]);
   return { data: await encode(composed, format), format, width, height };
 }
 
