@@ -20,11 +20,10 @@
 export {
   createAgeEstimator,
   DEFAULT_MODEL_DIR,
-  readModelMeta,
   type AgeEstimator,
   type AgeEstimatorOptions,
 } from './infer/estimator.js';
-export type { ModelMeta } from './train/model-io.js';
+export { readModelMeta, type ModelMeta } from './core/model-meta.js';
 export type { Engine } from './infer/onnx-runner.js';
 export type {
   AgeEstimate,

@@ -1,9 +1,9 @@
 // Picks and crops THE labelled face of a dataset image: the one path shared by `data prepare` and `eval`,
 // so a model is evaluated on crops made exactly like the ones it was trained on.
-import type { Box, DetectedFace, LabelledRow, Preprocessing, RgbImage } from '../core/types.js';
+import type { Box, DetectedFace, LabelledRow, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { alignFace, cropBox } from '../image/align.js';
-import type { DetectorMode, FaceDetector } from '../detect/index.js';
+import { iou, type DetectorMode, type FaceDetector } from '../detect/index.js';
 
 /** 'detect': find and align the face; 'box': crop the dataset's box; 'aligned': the image already is the crop. */
 export type FaceSource = 'detect' | 'box' | 'aligned';
@@ -18,14 +18,6 @@ export interface CropSpec {
   detectorMode?: DetectorMode;
 }
 
-function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  return inter / (a.width * a.height + b.width * b.height - inter || 1);
-}
 
 /** The detection that is the labelled person: the one matching the dataset box, else the largest and most central. */
 export function pickLabelledFace(faces: DetectedFace[], image: RgbImage, hint?: Box): DetectedFace | undefined {
@@ -57,7 +49,6 @@ export async function cropLabelledFace(
   spec: CropSpec,
   detector?: FaceDetector,
 ): Promise<LabelledCrop> {
-  const align: Preprocessing['align'] = 'eyes';
   if (spec.source === 'aligned') {
     return { pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false };
   }
@@ -73,5 +64,5 @@ export async function cropLabelledFace(
     }
     throw new InputError('no_face', 'no face found', row.path);
   }
-  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align }), detected: true };
+  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: 'eyes' }), detected: true };
 }

@@ -8,6 +8,7 @@
 // the shard complete: a rerun after a kill skips finished shards and redoes the one in flight, never twice.
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic.js';
+import { readJsonFile } from '../core/json-file.js';
 import { seededRandom } from '../core/rng.js';
 import { join } from 'node:path';
 import type { Gender, Preprocessing, SplitName } from '../core/types.js';
@@ -140,18 +141,11 @@ export async function writeIndex(
   return index;
 }
 
-export async function readShardIndex(dir: string): Promise<ShardIndex> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'index.json'), 'utf8');
-  } catch {
-    throw new HowoldError('not_shards', 'no index.json: not a prepared shard folder (run `howold data prepare` first)', dir);
-  }
-  try {
-    return JSON.parse(text) as ShardIndex;
-  } catch {
-    throw new HowoldError('bad_index', 'index.json is not valid JSON', dir);
-  }
+export function readShardIndex(dir: string): Promise<ShardIndex> {
+  return readJsonFile<ShardIndex>(join(dir, 'index.json'), dir, {
+    code: 'not_shards',
+    message: 'no index.json: not a prepared shard folder (run `howold data prepare` first)',
+  }, 'bad_index');
 }
 
 export interface StreamOptions {

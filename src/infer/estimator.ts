@@ -11,7 +11,7 @@ import { alignFace } from '../image/align.js';
 import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { ageInterval, expectedAge } from '../models/dex.js';
 import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
-import type { ModelMeta } from '../train/model-io.js';
+import { readModelMeta, type ModelMeta } from '../core/model-meta.js';
 
 /** The model shipped in the repo: models/default (howold.json, model.onnx, model.json + weights.bin). */
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
@@ -74,20 +74,6 @@ function scaleFace(face: Face, sx: number, sy: number): Face {
   return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
 }
 
-export async function readModelMeta(dir: string): Promise<ModelMeta> {
-  const file = join(dir, 'howold.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError('model_not_found', 'not a howold model folder (howold.json not found)', dir);
-  }
-  try {
-    return JSON.parse(text) as ModelMeta;
-  } catch {
-    throw new InputError('bad_model', 'howold.json is not valid JSON', dir);
-  }
-}
 
 function checkOptions(options: unknown): AgeEstimatorOptions {
   if (options === undefined) return {};

@@ -6,7 +6,7 @@ import { HowoldError } from '../core/errors.js';
 import type { MonitorLine } from '../train/callbacks.js';
 import type { EpochLogs, StepLogs } from '../train/types.js';
 import { readJsonl } from '../core/atomic.js';
-import type { ModelMeta } from '../train/model-io.js';
+import type { ModelMeta } from '../core/model-meta.js';
 import { curvesChart, monitorChart, monitorMae } from './charts.js';
 import type { Section } from './html.js';
 import { writeFigure } from './render.js';

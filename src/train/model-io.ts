@@ -1,30 +1,13 @@
 // Saving and loading trained models as a folder: model.json + weights.bin (export/fs-io.ts's layout, which
 // tfjs-node's file:// handler also reads) and howold.json (what the model is and how it wants its input).
 // The folder is replaced as a whole (atomic.ts), so a kill never leaves a half-written model.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Preprocessing } from '../core/types.js';
+import { readModelMeta, type ModelMeta } from '../core/model-meta.js';
 import { fileSystemIO, loadLayersModelFromFolder } from '../export/fs-io.js';
 import { tf } from '../tf/backend.js';
 import { recoverDir, replaceDir, writeDurable } from '../core/atomic.js';
 
-/** howold.json: travels with the weights so no caller hard-codes input size or normalisation. */
-export interface ModelMeta {
-  format: 'howold-model';
-  version: 1;
-  /** Registry name of the architecture (e.g. 'vgg16-tutorial'). */
-  name: string;
-  preprocessing: Preprocessing;
-  /** Age classes of the 'age' head (ages 0..classes-1) and whether there is a 'gender' head (0 male, 1 female). */
-  outputs: { ageClasses: number; gender: boolean };
-  /** The training configuration that produced the weights. */
-  training?: Record<string, unknown>;
-  /** Validation (or test) metrics at save time. */
-  metrics?: Record<string, number>;
-  epoch?: number;
-  step?: number;
-  savedAt: string;
-}
+export type { ModelMeta };
 
 export type ModelMetaInput = Omit<ModelMeta, 'format' | 'version' | 'outputs' | 'savedAt'> & Partial<Pick<ModelMeta, 'outputs'>>;
 
@@ -57,13 +40,6 @@ export async function saveModel(model: tf.LayersModel, dir: string, meta: ModelM
   return written!;
 }
 
-export async function readModelMeta(dir: string): Promise<ModelMeta | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'howold.json'), 'utf8')) as ModelMeta;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface LoadedModel {
   model: tf.LayersModel;
@@ -75,5 +51,5 @@ export interface LoadedModel {
 export async function loadModel(dir: string): Promise<LoadedModel> {
   await recoverDir(dir);
   const model = await loadLayersModelFromFolder(dir);
-  return { model, meta: await readModelMeta(dir) };
+  return { model, meta: await readModelMeta(dir).catch(() => undefined) };
 }

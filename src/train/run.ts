@@ -21,7 +21,8 @@ import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './ch
 import { fit } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import type { AgeLossKind } from './losses.js';
-import { loadModel, readModelMeta, saveModel, type ModelMeta } from './model-io.js';
+import { loadModel, saveModel, type ModelMeta } from './model-io.js';
+import { readModelMeta } from '../core/model-meta.js';
 import type { OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import type { ScheduleKind, ScheduleSpec } from './schedules.js';
@@ -412,7 +413,7 @@ async function execute(
 
     const finalDir = join(runDir, 'final');
     const last = await readCheckpointState(join(runDir, 'checkpoint'));
-    const metrics = early?.restoredBest ? (await readModelMeta(bestDir))?.metrics : await lastEpochMetrics(runDir);
+    const metrics = early?.restoredBest ? (await readModelMeta(bestDir).catch(() => undefined))?.metrics : await lastEpochMetrics(runDir);
     await saveModel(model, finalDir, {
       name: config.model,
       preprocessing,

@@ -1,0 +1,26 @@
+// howold.json: what a model is and how it wants its input; travels with the weights so no caller hard-codes it.
+import { join } from 'node:path';
+import type { Preprocessing } from './types.js';
+import { readJsonFile } from './json-file.js';
+
+export interface ModelMeta {
+  format: 'howold-model';
+  version: 1;
+  /** Registry name of the architecture (e.g. 'vgg16-tutorial'). */
+  name: string;
+  preprocessing: Preprocessing;
+  /** Age classes of the 'age' head (ages 0..classes-1) and whether there is a 'gender' head (0 male, 1 female). */
+  outputs: { ageClasses: number; gender: boolean };
+  /** The training configuration that produced the weights. */
+  training?: Record<string, unknown>;
+  /** Validation (or test) metrics at save time. */
+  metrics?: Record<string, number>;
+  epoch?: number;
+  step?: number;
+  savedAt: string;
+}
+
+/** A model folder's howold.json; a one-line error naming the folder when it is missing or not JSON. */
+export function readModelMeta(dir: string): Promise<ModelMeta> {
+  return readJsonFile<ModelMeta>(join(dir, 'howold.json'), dir, { code: 'model_not_found', message: 'not a howold model folder (howold.json not found)' }, 'bad_model');
+}
