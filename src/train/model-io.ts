@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readModelMeta, type ModelMeta } from '../core/model-meta.js';
 import { fileSystemIO, loadLayersModelFromFolder } from '../export/fs-io.js';
 import { tf } from '../tf/backend.js';
+import { findHeads } from './fit.js';
 import { recoverDir, replaceDir, writeDurable } from '../core/atomic.js';
 
 export type { ModelMeta };
@@ -12,9 +13,8 @@ export type { ModelMeta };
 export type ModelMetaInput = Omit<ModelMeta, 'format' | 'version' | 'outputs' | 'savedAt'> & Partial<Pick<ModelMeta, 'outputs'>>;
 
 function outputsOf(model: tf.LayersModel): ModelMeta['outputs'] {
-  const ageIndex = Math.max(0, model.outputNames.indexOf('age'));
-  const shape = model.outputs[ageIndex]!.shape;
-  return { ageClasses: Number(shape[shape.length - 1]), gender: model.outputNames.includes('gender') };
+  const heads = findHeads(model);
+  return { ageClasses: heads.classes, gender: heads.gender !== undefined };
 }
 
 /** Writes model.json, weights.bin (fs-io's layout) and howold.json into the folder `tmp` (no swap). */

@@ -238,7 +238,7 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
   let entryDefaults: Partial<TrainingDefaults> = {};
   let model = options.model;
   if (options.from) {
-    const meta = await loadMetaOrFail(options.from);
+    const meta = await readModelMeta(options.from);
     model = meta.name;
     entryDefaults = trainingDefaultsFrom(meta.training);
   } else if (model) {
@@ -259,15 +259,6 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
   };
 }
 
-async function loadMetaOrFail(dir: string): Promise<ModelMeta> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'howold.json'), 'utf8');
-  } catch {
-    throw new HowoldError('no_model_meta', 'has no howold.json: not a model saved by howold', dir);
-  }
-  return JSON.parse(text) as ModelMeta;
-}
 
 /** Starts a new run in `options.out` (which must be empty or absent). */
 export async function startRun(options: StartOptions, hooks: RunHooks = {}): Promise<RunResult> {
