@@ -3,6 +3,7 @@
 import type { Box, DetectedFace, LabelledRow, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { alignFace, cropBox } from '../image/align.js';
+import type { DecodedImage } from '../image/decode.js';
 import { iou, type DetectorMode, type FaceDetector } from '../detect/index.js';
 
 /** 'detect': find and align the face; 'box': crop the dataset's box; 'aligned': the image already is the crop. */
@@ -23,8 +24,9 @@ export interface CropSpec {
 export function pickLabelledFace(faces: DetectedFace[], image: RgbImage, hint?: Box): DetectedFace | undefined {
   if (faces.length === 0) return undefined;
   if (hint) {
-    const best = faces.reduce((a, b) => (iou(b.box, hint) > iou(a.box, hint) ? b : a));
-    return iou(best.box, hint) > 0.3 ? best : undefined;
+    const overlaps = faces.map((face) => iou(face.box, hint));
+    const best = overlaps.indexOf(Math.max(...overlaps));
+    return overlaps[best]! > 0.3 ? faces[best] : undefined;
   }
   const cx = image.width / 2;
   const cy = image.height / 2;
@@ -43,25 +45,31 @@ export interface LabelledCrop {
   detected: boolean;
 }
 
+/** The dataset's face box (given in the photo's own pixels) in the pixels of a possibly shrunk decode. */
+function boxInDecoded(image: RgbImage & Partial<Pick<DecodedImage, 'originalWidth' | 'originalHeight'>>, box: Box | undefined): Box | undefined {
+  if (!box) return undefined;
+  const sx = image.width / (image.originalWidth ?? image.width);
+  const sy = image.height / (image.originalHeight ?? image.height);
+  return sx === 1 && sy === 1 ? box : { x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy };
+}
+
 export async function cropLabelledFace(
-  image: RgbImage,
+  image: RgbImage | DecodedImage,
   row: LabelledRow,
   spec: CropSpec,
   detector?: FaceDetector,
 ): Promise<LabelledCrop> {
-  if (spec.source === 'aligned') {
-    return { pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false };
-  }
+  const whole = () => ({ pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false });
+  const faceBox = boxInDecoded(image, row.faceBox);
+  if (spec.source === 'aligned') return whole();
   if (spec.source === 'box') {
-    if (!row.faceBox) throw new InputError('no_face_box', 'the dataset gives no face box for this image', row.path);
-    return { pixels: cropBox(image, row.faceBox, spec.size, spec.margin), detected: false };
+    if (!faceBox) throw new InputError('no_face_box', 'the dataset gives no face box for this image', row.path);
+    return { pixels: cropBox(image, faceBox, spec.size, spec.margin), detected: false };
   }
   if (!detector) throw new Error('cropLabelledFace: face source "detect" needs a detector');
-  const face = pickLabelledFace(await detector.detect(image), image, row.faceBox);
+  const face = pickLabelledFace(await detector.detect(image), image, faceBox);
   if (!face) {
-    if (spec.fallbackToWhole) {
-      return { pixels: alignFace(image, null, { size: spec.size, margin: spec.margin, align: 'none' }), detected: false };
-    }
+    if (spec.fallbackToWhole) return whole();
     throw new InputError('no_face', 'no face found', row.path);
   }
   return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: 'eyes' }), detected: true };
