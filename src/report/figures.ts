@@ -1,7 +1,7 @@
 // `npm run figures`: the README's committed figures, from the shipped model and its training run, into
 // docs/figures/. Plots only (no dataset faces: those are research-only), plus the public-domain example photo.
 //
-//   npm run figures -- [--run DIR] [--model DIR] [--data SHARDS|FOLDER] [--limit N] [--out DIR]
+//   npm run figures -- [--run DIR (default models/default/run)] [--model DIR] [--data SHARDS|FOLDER] [--limit N] [--out DIR]
 //
 // The evaluation uses the run's held-out test split when its prepared shards are at hand (so the figures show
 // faces the model never trained on), else an evenly spread sample of ../shared/datasets/utkface.
@@ -64,7 +64,7 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
       format = 'utkface';
       summary.data = `${path.basename(source)} (an evenly spread sample of ${o.limit}; it may include training faces)`;
     }
-    process.stderr.write(`figures: evaluating ${o.limit} faces of ${summary.data as string}\n`);
+    process.stderr.write(`figures: evaluating up to ${o.limit} faces of ${summary.data as string}\n`);
     const result = await evaluate(source, estimator, { format, limit: o.limit, detectorMode, keepDistributions: true });
     const { predictions, metrics: m } = result;
     written.push(await writeFigure(o.out, 'predicted-vs-actual.png', sortedChart(predictions)));
@@ -128,10 +128,11 @@ function figuresMarkdown(written: WrittenImage[], summary: Record<string, unknow
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      run: { type: 'string', default: path.resolve(repoRoot, '../runs/shipped') },
+      run: { type: 'string', default: path.join(DEFAULT_MODEL_DIR, 'run') },
       model: { type: 'string', default: DEFAULT_MODEL_DIR },
       data: { type: 'string' },
-      limit: { type: 'string', default: '500' },
+      // default: the whole held-out split, so the figures and the model card quote one evaluation
+      limit: { type: 'string', default: '100000' },
       out: { type: 'string', default: path.join(repoRoot, 'docs/figures') },
     },
   });
