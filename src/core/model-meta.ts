@@ -1,7 +1,11 @@
 // howold.json: what a model is and how it wants its input; travels with the weights so no caller hard-codes it.
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from './types.js';
 import { readJsonFile } from './json-file.js';
+
+/** The model shipped in the repo: models/default (howold.json, model.onnx, model.json + weights.bin). */
+export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
 export interface ModelMeta {
   format: 'howold-model';

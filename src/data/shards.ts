@@ -186,7 +186,7 @@ export async function* streamShards(dir: string, options: StreamOptions): AsyncG
   const load = async (shard: number) => {
     const manifest = await readManifest(dir, shard);
     const rows = manifest.rows[split];
-    const bytes = rows.length > 0 ? new Uint8Array(await readFile(join(dir, `${shardName(shard)}-${split}.bin`))) : new Uint8Array(0);
+    const bytes: Uint8Array = rows.length > 0 ? await readFile(join(dir, `${shardName(shard)}-${split}.bin`)) : new Uint8Array(0);
     return { rows, bytes, size: manifest.size };
   };
 

@@ -1,8 +1,6 @@
 // The AgeEstimator: image → detect → align → one batched model call → faces with ages, intervals and gender.
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { AgeEstimate, DetectedFace, Face, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
@@ -10,11 +8,13 @@ import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } f
 import { alignFace } from '../image/align.js';
 import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { ageInterval, expectedAge } from '../models/dex.js';
-import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
-import { readModelMeta, type ModelMeta } from '../core/model-meta.js';
+import { createOnnxRunner, createTfjsRunner, type ModelRunner } from './onnx-runner.js';
+import { loadLayersModelFromFolder } from '../export/fs-io.js';
+import { initBackend } from '../tf/backend.js';
+import { DEFAULT_MODEL_DIR, readModelMeta, type ModelMeta } from '../core/model-meta.js';
 
-/** The model shipped in the repo: models/default (howold.json, model.onnx, model.json + weights.bin). */
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
+export { DEFAULT_MODEL_DIR };
+
 
 export interface AgeEstimatorOptions {
   /** A model folder (howold.json + model.onnx and/or model.json). Default: the shipped model. */
@@ -162,16 +162,13 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   const quantiles = o.interval ?? [0.1, 0.9];
   const onnxPath = join(dir, 'model.onnx');
   const tfjsFallback = async () => {
-    const { loadLayersModelFromFolder } = await import('../export/fs-io.js');
-    const { initBackend } = await import('../tf/backend.js');
     await initBackend();
     return loadLayersModelFromFolder(dir);
   };
   let runner: ModelRunner;
   if ((o.engine ?? 'onnx') === 'onnx' && existsSync(onnxPath)) {
-    runner = await createOnnxRunner(onnxPath, { intraOpNumThreads: o.threads ?? 1, fallback: tfjsFallback });
+    runner = await createOnnxRunner(onnxPath, { intraOpNumThreads: o.threads, fallback: tfjsFallback });
   } else {
-    const { createTfjsRunner } = await import('./onnx-runner.js');
     runner = createTfjsRunner(await tfjsFallback());
   }
   const detector = await createFaceDetector(o.detector);

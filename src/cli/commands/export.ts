@@ -1,15 +1,16 @@
 // howold export --onnx OUT.onnx [--model PATH]: a saved TF.js model folder to an ONNX file, checked against TF.js.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseIntegerOption } from '../../core/checks.js';
 import { HowoldError } from '../../core/errors.js';
 import { DEFAULT_OPSET, exportOnnx, loadLayersModelFromFolder, modelFolder, writeFileAtomic } from '../../export/index.js';
 import { createOnnxRunner, createTfjsRunner } from '../../infer/onnx-runner.js';
 import { initBackend, tf } from '../../tf/backend.js';
+import { seededRandom, uniform as uniformIn } from '../../core/rng.js';
+import { DEFAULT_MODEL_DIR } from '../../core/model-meta.js';
 
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/default', import.meta.url));
+
 const TOLERANCE = 1e-4;
 
 interface ExportCliOptions {
@@ -20,11 +21,8 @@ interface ExportCliOptions {
 }
 
 function uniform(length: number): Float32Array {
-  let seed = 12345;
-  return Float32Array.from({ length }, () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed / 2 ** 32) * 2 - 1;
-  });
+  const random = seededRandom(12345);
+  return Float32Array.from({ length }, () => uniformIn(random, -1, 1));
 }
 
 /** Largest abs difference between onnxruntime-node and TF.js on a random batch; undefined if ORT cannot load. */
@@ -91,7 +89,7 @@ export function register(program: Command): void {
     .command('export')
     .description('Export a saved TF.js model (model.json + weights) to ONNX, checked against TF.js on random input')
     .requiredOption('--onnx <file>', 'the .onnx file to write')
-    .option('--model <path>', 'TF.js model folder (or its model.json)', DEFAULT_MODEL)
+    .option('--model <path>', 'TF.js model folder (or its model.json)', DEFAULT_MODEL_DIR)
     .option('--opset <n>', 'ONNX opset, 13..21', (v: string) => parseIntegerOption(v, '--opset', 13, 21), DEFAULT_OPSET)
     .option('--no-verify', 'skip running the export with onnxruntime-node against TF.js')
     .action(async (options: ExportCliOptions) => {

@@ -1,5 +1,5 @@
 // howold train --data SHARDS --model NAME --out RUNDIR [options] | howold train --resume RUNDIR [--epochs N]
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL_DIR } from '../../core/model-meta.js';
 import type { Command } from 'commander';
 import { checkOneOf, invalid, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { ArgumentError } from '../../core/errors.js';
@@ -37,7 +37,6 @@ interface TrainCliOptions {
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
 
 /** The shipped model, fine-tuned by a bare --from (the same folder `howold export` defaults to). */
-export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/default', import.meta.url));
 
 const integer = (name: string, min: number) => (text: string) => parseIntegerOption(text, name, min);
 const number = (name: string, min: number, max = Infinity) => (text: string) => parseNumberOption(text, name, min, max);
@@ -79,7 +78,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     data: o.data!,
     out: o.out!,
     model: o.model,
-    from: o.from === true ? SHIPPED_MODEL : o.from,
+    from: o.from === true ? DEFAULT_MODEL_DIR : o.from,
     epochs: o.epochs,
     batchSize: o.batch,
     lr: o.lr,
