@@ -58,6 +58,10 @@ describe('callbacks', () => {
     const model = tinyModel();
     const optimizer = createOptimizer({ optimizer: 'adam', lr: 0.01 });
     await fit(model, syntheticData(2, 4), { epochs: 1, batchSize: 4, preprocessing: TINY_PREPROCESSING, optimizer: 'adam', lr: 0.01, loss: 'dex' });
+    // one step with this optimizer, so it holds Adam's slot variables (not just its iteration count)
+    optimizer.minimize(() => tf.sum(tf.square(model.trainableWeights[0]!.read())) as tf.Scalar);
+    const slots = await Promise.all((await optimizer.getWeights()).map(async (w) => ({ name: w.name, values: Array.from(await w.tensor.data()) })));
+    assert.ok(slots.length > 1, 'Adam has slot variables after a step');
     await saveCheckpoint(dir, { model, optimizer, state: state(5), meta: { name: 'tiny', preprocessing: TINY_PREPROCESSING } });
     const saved = await firstKernel(model);
 
@@ -69,6 +73,8 @@ describe('callbacks', () => {
     let loaded = await loadCheckpoint(dir);
     assert.equal(loaded.state.step, 5);
     assert.deepEqual(await firstKernel(loaded.model), saved);
+    const restored = await Promise.all((loaded.optimizerState ?? []).map(async (w) => ({ name: w.name, values: Array.from(await w.tensor.data()) })));
+    assert.deepEqual(restored, slots, 'the optimizer state round-trips: names and values');
     loaded.model.dispose();
     tf.dispose(loaded.optimizerState?.map((w) => w.tensor) ?? []);
 
