@@ -9,6 +9,7 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic.js';
 import { readJsonFile } from '../core/json-file.js';
+import { ageBand } from './splits.js';
 import { seededRandom } from '../core/rng.js';
 import { join } from 'node:path';
 import type { Gender, Preprocessing, SplitName } from '../core/types.js';
@@ -102,10 +103,6 @@ export async function readManifest(dir: string, shard: number): Promise<ShardMan
   return JSON.parse(await readFile(join(dir, `${shardName(shard)}.json`), 'utf8')) as ShardManifest;
 }
 
-export function decadeLabel(age: number): string {
-  const decade = Math.min(9, Math.floor(age / 10)) * 10;
-  return decade === 90 ? '90+' : `${decade}-${decade + 9}`;
-}
 
 /** Builds index.json from the manifests on disk (the truth after any number of interrupted runs). */
 export async function writeIndex(
@@ -131,7 +128,7 @@ export async function writeIndex(
       for (const row of manifest.rows[split]) {
         index.splits[split] += 1;
         index.count += 1;
-        const band = decadeLabel(row.age);
+        const band = ageBand(row.age);
         index.ageHistogram[band] = (index.ageHistogram[band] ?? 0) + 1;
       }
     }

@@ -13,6 +13,7 @@ import { labelledCrops } from './evaluation.js';
 import { errorColor, tileGallery, type Tile } from './gallery.js';
 import { writePage, type Page } from './html.js';
 import { writeRendered } from './render.js';
+import { csvField } from '../core/csv.js';
 
 export const MAX_SCORE = 6;
 export const DEFAULT_TOLERANCE = 2;
@@ -84,10 +85,6 @@ export function rankAudit(predictions: EvalPrediction[], tolerance = DEFAULT_TOL
 const interval = (r: AuditRow) => (r.low === undefined || r.high === undefined ? '' : `${Math.round(r.low)}-${Math.round(r.high)}`);
 const probability = (p: number) => (p < 10 ** -MAX_SCORE ? `<1e-${MAX_SCORE}` : p.toExponential(1));
 
-function csvField(value: unknown): string {
-  const s = String(value ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function auditCsv(rows: AuditRow[]): string {
   const head = 'rank,path,label,predicted,interval,score,p_label,face_found';

@@ -16,6 +16,7 @@ import { writePage, type Section } from './html.js';
 import { annotatePhotos, photoSection } from './photos.js';
 import { writeFigure, writeRendered } from './render.js';
 import { readRun, runSection } from './run.js';
+import { csvField } from '../core/csv.js';
 
 export interface EvalReportOptions {
   outDir: string;
@@ -33,10 +34,6 @@ const round = (v: number) => Math.round(v);
 const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(1)}%`);
 
-function csvField(value: unknown): string {
-  const s = value === undefined ? '' : String(value);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function predictionsCsv(predictions: EvalPrediction[]): string {
   const head = ['path', 'truth', 'age', 'low', 'high', 'error', 'detected', 'truth_gender', 'gender'];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
 import { parseIntegerOption } from '../../core/checks.js';
+import { csvField } from '../../core/csv.js';
 import {
   createAgeEstimator,
   errorCode,
@@ -91,9 +92,6 @@ export async function expandInputs(inputs: string[]): Promise<{ files: string[];
 
 const CSV_HEADER = 'file,face,x,y,width,height,age,low,high,gender,gender_probability,score';
 
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 function csvRows(entry: FileEntry): string {
   return (entry.faces ?? [])
