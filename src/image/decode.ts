@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
-import type { RgbImage } from '../core/types.js';
+import type { Box, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 
 export interface DecodeOptions {
   /** Images with more pixels than this are refused before decoding (decompression bombs). */
@@ -104,4 +104,20 @@ export async function encodeImage(image: RgbImage, format: 'png' | 'jpeg' = 'png
     raw: { width: image.width, height: image.height, channels: 3 },
   });
   return format === 'png' ? pipeline.png().toBuffer() : pipeline.jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * A face found on a decoded image, in the photo's own pixels (decodeImage may have shrunk the photo on load).
+ * Works for anything with a box and landmarks (detections and estimated faces alike).
+ */
+export function toPhotoPixels<T extends { box: Box; landmarks: FaceLandmarks }>(face: T, image: DecodedImage): T {
+  const sx = image.originalWidth / image.width;
+  const sy = image.originalHeight / image.height;
+  if (sx === 1 && sy === 1) return face;
+  const p = (q: Point): Point => ({ x: q.x * sx, y: q.y * sy });
+  const { points, ...named } = face.landmarks;
+  const landmarks = Object.fromEntries(Object.entries(named).map(([k, q]) => [k, p(q)])) as unknown as FaceLandmarks;
+  if (points) landmarks.points = points.map(p);
+  const b = face.box;
+  return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
 }

@@ -1,10 +1,10 @@
 // The AgeEstimator: image → detect → align → one batched model call → faces with ages, intervals and gender.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AgeEstimate, DetectedFace, Face, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
+import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
-import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
+import { decodeImage, toPhotoPixels, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
 import { alignFace } from '../image/align.js';
 import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { ageInterval, expectedAge } from '../models/dex.js';
@@ -63,16 +63,6 @@ export interface PhotoOptions {
   names?: string[];
 }
 
-/** Boxes and landmarks found on a shrunk decode, in the photo's own pixels. */
-function scaleFace(face: Face, sx: number, sy: number): Face {
-  if (sx === 1 && sy === 1) return face;
-  const p = (q: Point): Point => ({ x: q.x * sx, y: q.y * sy });
-  const { points, ...named } = face.landmarks;
-  const landmarks = Object.fromEntries(Object.entries(named).map(([k, q]) => [k, p(q)])) as unknown as FaceLandmarks;
-  if (points) landmarks.points = points.map(p);
-  const b = face.box;
-  return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
-}
 
 
 function checkOptions(options: unknown): AgeEstimatorOptions {
@@ -203,9 +193,7 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
     return found.map((f) => {
       if (f instanceof Error) return f;
       const { image } = f;
-      const sx = image.originalWidth / image.width;
-      const sy = image.originalHeight / image.height;
-      const faces = f.faces.map((face) => scaleFace({ ...face, ...estimates[next++]! }, sx, sy));
+      const faces = f.faces.map((face) => toPhotoPixels({ ...face, ...estimates[next++]! }, image));
       return { width: image.originalWidth, height: image.originalHeight, faces };
     });
   };

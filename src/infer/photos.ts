@@ -1,5 +1,5 @@
 // Photos (paths or encoded bytes) to faces in the photo's own pixel coordinates, for the CLI and the server.
-import type { Face, Point } from '../core/types.js';
+import type { DetectedFace, Face, Point } from '../core/types.js';
 import type { AgeEstimator, PhotoFaces, PhotoOptions } from './estimator.js';
 
 export type { PhotoFaces };
@@ -34,16 +34,26 @@ export interface FaceJson {
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
-export function faceToJson(face: Face, options: { distribution?: boolean } = {}): FaceJson {
+/** A detected face as plain JSON: box and landmarks rounded to 0.1 px, score to 0.001, the five named landmarks. */
+export function detectedFaceToJson(face: DetectedFace): Pick<FaceJson, 'box' | 'score' | 'landmarks'> {
   const { points: _points, ...named } = face.landmarks;
-  const json: FaceJson = {
+  return {
     box: { x: r1(face.box.x), y: r1(face.box.y), width: r1(face.box.width), height: r1(face.box.height) },
+    score: r3(face.score),
+    landmarks: Object.fromEntries(Object.entries(named).map(([k, q]) => [k, { x: r1(q.x), y: r1(q.y) }])) as FaceJson['landmarks'],
+  };
+}
+
+export function faceToJson(face: Face, options: { distribution?: boolean } = {}): FaceJson {
+  const { box, score, landmarks } = detectedFaceToJson(face);
+  const json: FaceJson = {
+    box,
     age: r1(face.age),
     low: r1(face.low),
     high: r1(face.high),
     ...(face.gender ? { gender: { label: face.gender.label, probability: r3(face.gender.probability) } } : {}),
-    score: r3(face.score),
-    landmarks: Object.fromEntries(Object.entries(named).map(([k, q]) => [k, { x: r1(q.x), y: r1(q.y) }])) as FaceJson['landmarks'],
+    score,
+    landmarks,
   };
   if (options.distribution) json.distribution = face.distribution.map((v) => Math.round(v * 1e6) / 1e6);
   return json;

@@ -7,7 +7,9 @@ import { errorCode, errorMessage } from '../../core/errors.js';
 import type { DetectedFace, Point } from '../../core/types.js';
 import { createFaceDetector, type DetectorMode } from '../../detect/index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
-import { decodeImage, encodeImage } from '../../image/decode.js';
+import { decodeImage, encodeImage, toPhotoPixels } from '../../image/decode.js';
+import { uniqueName, type Output } from '../output.js';
+import { detectedFaceToJson } from '../../infer/photos.js';
 
 export interface DetectFlags {
   json?: boolean;
@@ -18,9 +20,7 @@ export interface DetectFlags {
   margin?: number;
 }
 
-export interface Output {
-  write(text: string): unknown;
-}
+export type { Output };
 
 interface FileResult {
   file: string;
@@ -30,8 +30,6 @@ interface FileResult {
   error?: { code: string; message: string };
 }
 
-const round = (v: number) => Math.round(v * 10) / 10;
-const roundPoint = (p: Point): Point => ({ x: round(p.x), y: round(p.y) });
 const fmt = (p: Point) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)})`;
 
 /**
@@ -53,18 +51,14 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
       try {
         const image = await decodeImage(file);
         const faces = await detector.detect(image);
-        result.width = image.width;
-        result.height = image.height;
+        // boxes and landmarks in the photo's own pixels, like predict (decoding may shrink a large photo)
+        result.width = image.originalWidth;
+        result.height = image.originalHeight;
         result.faces = [];
         for (const [i, face] of faces.entries()) {
-          const { points: _points, ...named } = face.landmarks;
-          const entry: NonNullable<FileResult['faces']>[number] = {
-            box: { x: round(face.box.x), y: round(face.box.y), width: round(face.box.width), height: round(face.box.height) },
-            score: Math.round(face.score * 1000) / 1000,
-            landmarks: Object.fromEntries(Object.entries(named).map(([k, p]) => [k, roundPoint(p)])) as typeof entry.landmarks,
-          };
+          const entry: NonNullable<FileResult['faces']>[number] = detectedFaceToJson(toPhotoPixels(face, image));
           if (flags.out) {
-            entry.crop = path.join(flags.out, uniqueName(usedNames, `${path.parse(file).name}-face${i + 1}`));
+            entry.crop = path.join(flags.out, uniqueName(usedNames, `${path.parse(file).name}-face${i + 1}.png`));
             await writeFile(entry.crop, await encodeImage(alignFace(image, face, { size, margin, align: 'eyes' }), 'png'));
           }
           result.faces.push(entry);
@@ -98,12 +92,6 @@ function describe(result: FileResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function uniqueName(used: Set<string>, stem: string): string {
-  let name = `${stem}.png`;
-  for (let n = 2; used.has(name); n++) name = `${stem}-${n}.png`;
-  used.add(name);
-  return name;
-}
 
 export function register(program: Command): void {
   program

@@ -5,6 +5,7 @@ import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
 import { parseIntegerOption } from '../../core/checks.js';
 import { csvField } from '../../core/csv.js';
+import { uniqueName, type Output } from '../output.js';
 import {
   createAgeEstimator,
   errorCode,
@@ -31,9 +32,7 @@ export interface PredictFlags {
   strict?: boolean;
 }
 
-export interface Output {
-  write(text: string): unknown;
-}
+export type { Output };
 
 export interface PredictSummary {
   files: number;
@@ -121,13 +120,6 @@ export function formatSummary(s: PredictSummary): string {
   return `${files}: ${s.ok} ok, ${s.failed} failed${reasons ? ` (${reasons})` : ''}; ${s.faces} face${s.faces === 1 ? '' : 's'}; ${s.seconds.toFixed(1)} s`;
 }
 
-function uniqueName(used: Set<string>, file: string): string {
-  const { name, ext } = path.parse(file);
-  let candidate = `${name}${ext}`;
-  for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${name}-${n}${ext}`;
-  used.add(candidate.toLowerCase());
-  return candidate;
-}
 
 /**
  * Predicts the age of every face in the inputs, `flags.batch` photos per model call; at most two batches are in
