@@ -31,7 +31,8 @@ function dims(shape: Shape, name: string): Dim[] {
   return shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${name}_dim${i}`));
 }
 
-function uniqueNames(names: string[], taken: Set<string>): string[] {
+/** Layer names made unique by _1, _2 ...: the ONNX graph's value names (and so its output names). */
+export function uniqueNames(names: string[], taken: Set<string>): string[] {
   return names.map((base) => {
     let name = base;
     for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;

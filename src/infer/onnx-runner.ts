@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type * as ort from 'onnxruntime-node';
 import { initBackend, tf } from '../tf/backend.js';
+import { uniqueNames } from '../export/onnx.js';
 import { checkInteger, invalid } from '../core/checks.js';
 import { errorMessage, HowoldError, InputError } from '../core/errors.js';
 
@@ -145,13 +146,8 @@ export async function createOnnxRunner(model: string | Uint8Array, options: Onnx
 export function createTfjsRunner(model: tf.LayersModel, note?: string): ModelRunner {
   if (model.inputs.length !== 1) throw new HowoldError('bad_model', `expected a model with one input, got ${model.inputs.length}`);
   const inputShape = imageShape(model.inputs[0].shape, 'TF.js model');
-  const taken = new Set<string>();
-  const outputNames = model.outputs.map((t) => {
-    let name = t.sourceLayer.name;
-    for (let i = 1; taken.has(name); i++) name = `${t.sourceLayer.name}_${i}`;
-    taken.add(name);
-    return name;
-  });
+  // named exactly as exportOnnx names its outputs, so both engines answer with the same keys
+  const outputNames = uniqueNames(model.outputs.map((t) => t.sourceLayer.name), new Set());
   let live: tf.LayersModel | undefined = model;
 
   return {

@@ -19,10 +19,16 @@ export interface OptimizerConfig {
   nesterov?: boolean;
 }
 
+/** The tf.Optimizer class a config makes (checkpoints record it, so a resumed run knows if its state still fits). */
+export function optimizerClassName(config: OptimizerConfig): 'Adam' | 'Momentum' | 'SGD' {
+  if (config.optimizer === 'adam') return 'Adam';
+  return (config.momentum ?? 0) > 0 || config.nesterov ? 'Momentum' : 'SGD';
+}
+
 export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
-  if (config.optimizer === 'adam') return tf.train.adam(config.lr);
-  const momentum = config.momentum ?? 0;
-  if (momentum > 0 || config.nesterov) return tf.train.momentum(config.lr, momentum, config.nesterov ?? false);
+  const kind = optimizerClassName(config);
+  if (kind === 'Adam') return tf.train.adam(config.lr);
+  if (kind === 'Momentum') return tf.train.momentum(config.lr, config.momentum ?? 0, config.nesterov ?? false);
   return tf.train.sgd(config.lr);
 }
 

@@ -23,7 +23,7 @@ import { registerTrainingKernels } from './kernels/index.js';
 import type { AgeLossKind } from './losses.js';
 import { loadModel, saveModel, type ModelMeta } from './model-io.js';
 import { readModelMeta } from '../core/model-meta.js';
-import type { OptimizerKind } from './optimizers.js';
+import { optimizerClassName, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import type { ScheduleKind, ScheduleSpec } from './schedules.js';
 import type { TargetOptions } from './tensors.js';
@@ -306,10 +306,6 @@ async function lastEpochMetrics(runDir: string): Promise<Record<string, number> 
   return Object.fromEntries(Object.entries(last).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
 
-function optimizerClassFor(config: RunConfig): string {
-  if (config.optimizer === 'adam') return 'Adam';
-  return config.momentum > 0 || config.nesterov ? 'Momentum' : 'SGD';
-}
 
 async function execute(
   file: ConfigFile,
@@ -365,7 +361,7 @@ async function execute(
       log(`resuming ${runDir} at epoch ${state.epoch + 1}, step ${state.step} (batch ${state.batch} of the epoch)`);
     }
     const optimizerState =
-      checkpoint?.optimizerState && checkpoint.optimizerClass === optimizerClassFor(config) ? checkpoint.optimizerState : undefined;
+      checkpoint?.optimizerState && checkpoint.optimizerClass === optimizerClassName(config) ? checkpoint.optimizerState : undefined;
     if (checkpoint?.optimizerState && !optimizerState) log(`warning: optimizer changed since the checkpoint: its state starts afresh`);
 
     const history = await fit(model, (epoch) => streamShards(config.data, {
