@@ -4,7 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tf } from '../tf/backend.js';
-import { writeFileAtomic } from '../core/atomic.js';
+import { writeDurable, writeFileAtomic } from '../core/atomic.js';
 import { checkString } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
 
@@ -20,8 +20,13 @@ export function modelFolder(path: string): string {
 
 
 /** A tf.io.IOHandler that saves to and loads from a folder (model.json + weights.bin). */
-export function fileSystemIO(path: string): tf.io.IOHandler {
+/**
+ * `options.atomic` (default true) writes each file via a temporary name and a rename; false writes in place, for
+ * callers that already fill a temporary folder and swap it in whole (src/train/model-io.ts).
+ */
+export function fileSystemIO(path: string, options: { atomic?: boolean } = {}): tf.io.IOHandler {
   const folder = modelFolder(path);
+  const write = options.atomic === false ? writeDurable : writeFileAtomic;
   const modelJsonPath = join(folder, MODEL_JSON);
 
   return {
@@ -32,7 +37,7 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
       }
       await mkdir(folder, { recursive: true });
       const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-      await writeFileAtomic(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
+      await write(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
       const modelJson: tf.io.ModelJSON = {
         modelTopology: topology,
         format: artifacts.format ?? 'layers-model',
@@ -44,7 +49,7 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
       if (artifacts.signature != null) modelJson.signature = artifacts.signature;
       if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
       if (artifacts.modelInitializer != null) modelJson.modelInitializer = artifacts.modelInitializer;
-      await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson));
+      await write(modelJsonPath, JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 

@@ -19,7 +19,8 @@ function outputsOf(model: tf.LayersModel): ModelMeta['outputs'] {
 
 /** Writes model.json, weights.bin (fs-io's layout) and howold.json into the folder `tmp` (no swap). */
 export async function writeModelFiles(model: tf.LayersModel, tmp: string, meta: ModelMetaInput): Promise<ModelMeta> {
-  await model.save(fileSystemIO(tmp));
+  // the folder is swapped in whole by replaceDir: no need to write each file atomically inside it
+  await model.save(fileSystemIO(tmp, { atomic: false }));
   const full: ModelMeta = {
     format: 'howold-model',
     version: 1,
