@@ -128,13 +128,14 @@ interface StepMetrics {
 
 /** Sum of |expected age - age| and, for the gender head, correct count among labelled faces. */
 function batchMetrics(probs: tf.Tensor2D, ages: tf.Tensor1D, gender?: tf.Tensor2D, genderTarget?: tf.Tensor2D, genderWeight?: tf.Tensor1D) {
-  const absError = tf.sum(tf.abs(tf.sub(expectedAgeOf(probs), ages)));
+  const errors = tf.abs(tf.sub(expectedAgeOf(probs), ages));
+  const absError = tf.sum(errors);
   let correct: tf.Tensor = tf.scalar(0);
   if (gender && genderTarget && genderWeight) {
     const hit = tf.cast(tf.equal(tf.argMax(gender, 1), tf.argMax(genderTarget, 1)), 'float32');
     correct = tf.sum(tf.mul(hit, genderWeight));
   }
-  return { absError, correct };
+  return { errors, absError, correct };
 }
 
 /** Averages of a whole pass over `data` in inference mode. */
@@ -176,9 +177,8 @@ export async function evaluate(model: tf.LayersModel, data: AsyncIterable<FaceBa
       let total = ageLoss(kind, t.age, probs, t.ages, options.meanVariance);
       const gender = heads.gender !== undefined ? (outs[heads.gender] as tf.Tensor2D) : undefined;
       if (gender) total = tf.add(total, tf.mul(genderWeight, weightedMean(crossEntropyPerSample(t.gender, gender), t.genderWeight)));
-      const err = tf.abs(tf.sub(expectedAgeOf(probs), t.ages));
       const m = batchMetrics(probs, t.ages, gender, t.gender, t.genderWeight);
-      return tf.stack([total, m.absError, tf.sum(tf.cast(tf.lessEqual(err, 5), 'float32')), m.correct, tf.sum(t.genderWeight)]);
+      return tf.stack([total, m.absError, tf.sum(tf.cast(tf.lessEqual(m.errors, 5), 'float32')), m.correct, tf.sum(t.genderWeight)]);
     });
     const [l, ae, w5, gc, gn] = await values.data();
     values.dispose();

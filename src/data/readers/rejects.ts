@@ -40,10 +40,6 @@ export class RejectCounter {
     return n;
   }
 
-  count(reason: string): number {
-    return this.counts.get(reason) ?? 0;
-  }
-
   /** Counts by reason, reasons sorted, as stored in a shard index. */
   byReason(): Record<string, number> {
     return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));

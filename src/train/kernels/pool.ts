@@ -2,7 +2,7 @@
 // compact-CNN batch) and, in 4.22, wrong: a window whose values are all negative gets no gradient at all
 // (see pool tests), which matters for pools that do not follow a ReLU.
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor, pair } from './util.js';
+import { asTensor, pair, type Shape4 } from './util.js';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -11,7 +11,6 @@ interface PoolAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-type Shape4 = [number, number, number, number];
 
 /** Padding that never wins a window: the lowest float32 (-Infinity would make max - pad NaN-prone: -inf - -inf). */
 const LOWEST = -3.4028234663852886e38;
