@@ -12,6 +12,7 @@
 // and 200 / scale has median 2.45 (10th-90th percentile 2.30-2.56), so an aligned photo crop looks like a UTKFace one.
 import { checkInteger, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import type { Box, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
+import { isRgbImage } from './decode.js';
 
 export interface AlignSpec {
   /** Side of the square output, pixels. */
@@ -85,7 +86,6 @@ export function cropBox(image: RgbImage, box: Box, size: number, margin: number 
 /** The 'already aligned' path: the centred square of the image (all of a square one), resized to size x size. */
 export function resizeWhole(image: RgbImage, size: number): RgbImage {
   checkInteger(size, 'size', 1, 4096);
-  checkRgbImage(image);
   return warpSquare(image, { x: image.width / 2, y: image.height / 2 }, 0, Math.min(image.width, image.height), size);
 }
 
@@ -180,7 +180,5 @@ function checkSpec(spec: AlignSpec): AlignSpec {
 
 /** Throws ArgumentError unless `image` is a well-formed RgbImage. */
 export function checkRgbImage(image: RgbImage, name = 'image'): void {
-  const ok = isPlainObject(image) && image.data instanceof Uint8Array && Number.isInteger(image.width) &&
-    Number.isInteger(image.height) && image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 3;
-  if (!ok) throw invalid('an RgbImage {data: Uint8Array of width*height*3, width, height}', name, image);
+  if (!isRgbImage(image)) throw invalid('an RgbImage {data: Uint8Array of width*height*3, width, height}', name, image);
 }

@@ -23,10 +23,12 @@ export interface DecodedImage extends RgbImage {
 /** Something that names an image: a path, encoded bytes, or pixels already decoded. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 
+/** RGB pixels laid out as RgbImage says: a Uint8Array of exactly width x height x 3 bytes, positive integer sizes. */
 export function isRgbImage(value: unknown): value is RgbImage {
   if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return false;
   const v = value as Partial<RgbImage>;
-  return v.data instanceof Uint8Array && typeof v.width === 'number' && typeof v.height === 'number';
+  return v.data instanceof Uint8Array && Number.isInteger(v.width) && Number.isInteger(v.height) && v.width! > 0 && v.height! > 0 &&
+    v.data.length === v.width! * v.height! * 3;
 }
 
 /**
@@ -90,9 +92,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
 }
 
 function checkRaw(image: RgbImage, name?: string): RgbImage {
-  const ok = image.data instanceof Uint8Array && Number.isInteger(image.width) && Number.isInteger(image.height) &&
-    image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 3;
-  if (!ok) {
+  if (!isRgbImage(image)) {
     throw new InputError('bad_pixels', 'raw pixels must be {data: Uint8Array of width*height*3 RGB bytes, width, height}', name ?? '<pixels>');
   }
   return image;
