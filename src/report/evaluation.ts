@@ -7,14 +7,14 @@ import { errorMessage } from '../core/errors.js';
 import { cropLabelledFace } from '../data/labelled-face.js';
 import { createFaceDetector, type DetectorMode } from '../detect/index.js';
 import type { EvalPrediction, EvalResult } from '../eval/evaluate.js';
-import { quantileCalibration } from '../eval/metrics.js';
+import { quantileCalibration, type AgeMetrics } from '../eval/metrics.js';
 import { decodeImage } from '../image/decode.js';
 import type { AgeEstimator } from '../infer/estimator.js';
 import { bandChart, calibrationChart, errorHistogram, genderChart, scatterChart, sortedChart } from './charts.js';
 import { errorColor, tileGallery, type Tile } from './gallery.js';
 import { writePage, type Section } from './html.js';
 import { annotatePhotos, photoSection } from './photos.js';
-import { writeFigure, writeRendered } from './render.js';
+import { writeFigure, writeRendered, type WrittenImage } from './render.js';
 import { readRun, runSection } from './run.js';
 import { csvField } from '../core/csv.js';
 
@@ -97,6 +97,28 @@ export function bestAndWorst(predictions: EvalPrediction[], count: number): { be
   return { best, worst };
 }
 
+export interface EvalCharts {
+  sorted: WrittenImage;
+  scatter: WrittenImage;
+  band: WrittenImage;
+  gender?: WrittenImage;
+  histogram: WrittenImage;
+  calibration?: { image: WrittenImage; levels: ReturnType<typeof quantileCalibration> };
+}
+
+/** The evaluation's charts, one file each in `outDir`: shared by the HTML reports and `npm run figures`. */
+export async function writeEvalCharts(predictions: EvalPrediction[], m: AgeMetrics, outDir: string): Promise<EvalCharts> {
+  const levels = quantileCalibration(predictions);
+  return {
+    sorted: await writeFigure(outDir, 'sorted.png', sortedChart(predictions)),
+    scatter: await writeFigure(outDir, 'scatter.png', scatterChart(predictions)),
+    band: await writeFigure(outDir, 'mae-by-band.png', bandChart(m.byBand)),
+    ...(m.byGender ? { gender: await writeFigure(outDir, 'mae-by-gender.png', genderChart(m.byGender)) } : {}),
+    histogram: await writeFigure(outDir, 'error-histogram.png', errorHistogram(predictions)),
+    ...(levels.length ? { calibration: { image: await writeFigure(outDir, 'calibration.png', calibrationChart(levels)), levels } } : {}),
+  };
+}
+
 export async function evalSections(result: EvalResult, options: EvalReportOptions): Promise<Section[]> {
   const { outDir } = options;
   const { predictions, metrics: m } = result;
@@ -119,6 +141,7 @@ export async function evalSections(result: EvalResult, options: EvalReportOption
   const skipped = Object.entries(result.errors);
   if (skipped.length) summaryRows.push(['skipped images', skipped.map(([r, n]) => `${r} ${n}`).join(', ')]);
 
+  const charts = await writeEvalCharts(predictions, m, outDir);
   const accuracy: Section = {
     id: 'accuracy',
     title: 'Predicted vs actual age',
@@ -126,14 +149,14 @@ export async function evalSections(result: EvalResult, options: EvalReportOption
       { kind: 'table', head: ['metric', 'value'], rows: summaryRows },
       {
         kind: 'figure',
-        image: await writeFigure(outDir, 'sorted.png', sortedChart(predictions)),
+        image: charts.sorted,
         caption:
           "The tutorial's line plot: the faces sorted by true age (black line), each face's predicted age as a dot and its " +
           '10-90% predicted interval as a light bar. Dots hugging the line are good predictions.',
       },
       {
         kind: 'figure',
-        image: await writeFigure(outDir, 'scatter.png', scatterChart(predictions)),
+        image: charts.scatter,
         caption:
           'Predicted against actual age (Figure 4). On the diagonal the prediction is exact; the grey band is within 5 years. ' +
           'A cloud flatter than the diagonal means the model pulls ages towards the middle.',
@@ -172,23 +195,23 @@ export async function evalSections(result: EvalResult, options: EvalReportOption
   const errorBlocks: Section['blocks'] = [
     {
       kind: 'figure',
-      image: await writeFigure(outDir, 'mae-by-band.png', bandChart(m.byBand)),
+      image: charts.band,
       caption: 'Mean absolute error by true age band, with the number of faces and the mean signed error (+: guessed too old).',
     },
   ];
-  if (m.byGender) {
-    errorBlocks.push({ kind: 'figure', image: await writeFigure(outDir, 'mae-by-gender.png', genderChart(m.byGender)), caption: 'Mean absolute error by the dataset\'s gender label.' });
+  if (charts.gender) {
+    errorBlocks.push({ kind: 'figure', image: charts.gender, caption: 'Mean absolute error by the dataset\'s gender label.' });
   }
   errorBlocks.push({
     kind: 'figure',
-    image: await writeFigure(outDir, 'error-histogram.png', errorHistogram(predictions)),
+    image: charts.histogram,
     caption: 'Predicted minus actual age over all faces; the dashed line is the mean (the bias).',
   });
-  const calibration = quantileCalibration(predictions);
-  if (calibration.length) {
+  if (charts.calibration) {
+    const calibration = charts.calibration.levels;
     errorBlocks.push({
       kind: 'figure',
-      image: await writeFigure(outDir, 'calibration.png', calibrationChart(calibration)),
+      image: charts.calibration.image,
       caption:
         'Are the predicted age distributions honest? For each level q, the share of faces whose true age lies below the ' +
         'predicted q-quantile. On the diagonal the intervals mean what they say; a curve flatter than the diagonal means ' +

@@ -13,10 +13,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DatasetFormat } from '../data/readers/index.js';
 import { defaultDetectorMode, evaluate } from '../eval/evaluate.js';
-import { quantileCalibration } from '../eval/metrics.js';
 import { createAgeEstimator, DEFAULT_MODEL_DIR } from '../infer/estimator.js';
-import { bandChart, calibrationChart, curvesChart, errorHistogram, genderChart, monitorChart, scatterChart, sortedChart } from './charts.js';
+import { curvesChart, monitorChart } from './charts.js';
 import { annotatePhoto } from './gallery.js';
+import { writeEvalCharts } from './evaluation.js';
 import { decodeImage } from '../image/decode.js';
 import { faceLabels } from './photos.js';
 import { writeFigure, writeRendered, type WrittenImage } from './render.js';
@@ -67,13 +67,10 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
     process.stderr.write(`figures: evaluating up to ${o.limit} faces of ${summary.data as string}\n`);
     const result = await evaluate(source, estimator, { format, limit: o.limit, detectorMode, keepDistributions: true });
     const { predictions, metrics: m } = result;
-    written.push(await writeFigure(o.out, 'predicted-vs-actual.png', sortedChart(predictions)));
-    written.push(await writeFigure(o.out, 'scatter.png', scatterChart(predictions)));
-    written.push(await writeFigure(o.out, 'mae-by-band.png', bandChart(m.byBand)));
-    if (m.byGender) written.push(await writeFigure(o.out, 'mae-by-gender.png', genderChart(m.byGender)));
-    written.push(await writeFigure(o.out, 'error-histogram.png', errorHistogram(predictions)));
-    const calibration = quantileCalibration(predictions);
-    if (calibration.length) written.push(await writeFigure(o.out, 'calibration.png', calibrationChart(calibration)));
+    const charts = await writeEvalCharts(predictions, m, o.out);
+    written.push(charts.sorted, charts.scatter, charts.band, ...(charts.gender ? [charts.gender] : []), charts.histogram);
+    if (charts.calibration) written.push(charts.calibration.image);
+    const calibration = charts.calibration?.levels ?? [];
     const { byBand, ...rest } = m;
     summary.eval = { ...rest, misses: result.misses, byBand, calibration };
 
@@ -96,7 +93,7 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
 const CAPTIONS: Record<string, string> = {
   'learning-curves.png': 'Loss and mean absolute error per epoch, training (blue; faint: per step) and validation (orange).',
   'monitor.png': "The 100 monitor faces' predicted ages at each checkpoint, coloured by true age; dots on the right: the true ages (the tutorial's Figure 3).",
-  'predicted-vs-actual.png': "Test faces sorted by true age: true age (line), predicted age (dots) and the 10-90% predicted interval (bars), as in the tutorial.",
+  'sorted.png': "Test faces sorted by true age: true age (line), predicted age (dots) and the 10-90% predicted interval (bars), as in the tutorial.",
   'scatter.png': 'Predicted against actual age with the diagonal and the ±5-year band (Figure 4).',
   'mae-by-band.png': 'Mean absolute error by true age band, with the number of faces and the mean signed error.',
   'mae-by-gender.png': "Mean absolute error by the dataset's gender label.",
