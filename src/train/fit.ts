@@ -7,7 +7,7 @@ import { ageLoss, crossEntropyPerSample, expectedAgeOf, weightedMean, type AgeLo
 import { createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate, type NamedTensor, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import { constant, createSchedule, type Schedule, type ScheduleSpec } from './schedules.js';
-import { batchToInput, batchToTargets, type Augmentation, type TargetOptions } from './tensors.js';
+import { batchToInput, batchToTargets, type Augmentation, type TargetSpec } from './tensors.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
 
 export interface FitOptions {
@@ -29,7 +29,7 @@ export interface FitOptions {
   /** Augmentation of training batches: true (defaults), some fields, or false. Default true. */
   augment?: boolean | Partial<Augmentation>;
   /** Age target distributions (classes come from the model's age head). Default: Gaussian, sigma 1.5. */
-  targets?: Omit<TargetOptions, 'classes'>;
+  targets?: Omit<TargetSpec, 'classes'>;
   /** Weight of the gender head's cross-entropy in the total loss. Default 1. */
   genderLossWeight?: number;
   validationData?: () => AsyncIterable<FaceBatch>;
@@ -153,7 +153,7 @@ export interface EvaluateOptions {
   preprocessing: Preprocessing;
   loss?: AgeLossKind;
   meanVariance?: MeanVarianceOptions;
-  targets?: Omit<TargetOptions, 'classes'>;
+  targets?: Omit<TargetSpec, 'classes'>;
   genderLossWeight?: number;
 }
 
@@ -217,7 +217,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   const kind = options.loss;
   const genderWeight = options.genderLossWeight ?? 1;
   const augment = options.augment ?? true;
-  const targetOptions: TargetOptions = { ...options.targets, classes: heads.classes };
+  const targetSpec: TargetSpec = { ...options.targets, classes: heads.classes };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) throw new Error('model has no trainable weights');
 
@@ -249,7 +249,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   const step = (batch: FaceBatch, lr: number): tf.Tensor1D =>
     tf.tidy(() => {
       const x = batchToInput(batch, options.preprocessing, { augment, seed: mixSeed(seed, state.step) });
-      const t = batchToTargets(batch, targetOptions);
+      const t = batchToTargets(batch, targetSpec);
       let metrics: tf.Tensor1D | undefined;
       const { grads } = tf.variableGrads(() => {
         const outs = outputsOf(model, x, true);

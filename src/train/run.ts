@@ -26,7 +26,7 @@ import { readModelMeta } from '../core/model-meta.js';
 import { optimizerClassName, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import type { ScheduleKind, ScheduleSpec } from './schedules.js';
-import type { TargetOptions } from './tensors.js';
+import type { TargetSpec } from './tensors.js';
 import type { Callback, History } from './types.js';
 
 /** Settings a model entry's `defaultTraining` may preset (the tutorial's VGG16: SGD 0.01, momentum 0.1, ...). */
@@ -42,7 +42,7 @@ export interface TrainingDefaults {
   /** Linear warmup of the cosine schedule, in epochs (may be fractional). */
   warmupEpochs: number;
   /** Age target distributions: one-hot (the tutorial's), label smoothing or Gaussian. */
-  targets: NonNullable<TargetOptions['kind']>;
+  targets: NonNullable<TargetSpec['kind']>;
   augment: boolean;
 }
 

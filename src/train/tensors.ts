@@ -183,7 +183,7 @@ function colourJitter(x: tf.Tensor4D, d: AugmentDraws): tf.Tensor4D {
   return tf.clipByValue(y, 0, 255);
 }
 
-export interface TargetOptions {
+export interface TargetSpec {
   /** Number of age classes (the age head's width): ages 0..classes-1. */
   classes: number;
   /** 'onehot' (DEX), 'smooth' (label smoothing by `smoothing`) or 'gaussian' (std `sigma` years). */
@@ -195,7 +195,7 @@ export interface TargetOptions {
 export const DEFAULT_TARGETS = { kind: 'gaussian', smoothing: 0.1, sigma: 1.5 } as const;
 
 /** One age's target distribution, as dex.ts's ageToTarget makes it for the chosen kind. */
-export function ageTarget(age: number, options: TargetOptions): Float32Array {
+export function ageTarget(age: number, options: TargetSpec): Float32Array {
   const kind = options.kind ?? DEFAULT_TARGETS.kind;
   return ageToTarget(age, {
     classes: options.classes,
@@ -214,7 +214,7 @@ export interface Targets {
   genderWeight: tf.Tensor1D;
 }
 
-export function batchToTargets(batch: FaceBatch, options: TargetOptions): Targets {
+export function batchToTargets(batch: FaceBatch, options: TargetSpec): Targets {
   const { count } = batch;
   const age = new Float32Array(count * options.classes);
   const gender = new Float32Array(count * 2);
