@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   report: () => import('./commands/report.js'),
   serve: () => import('./commands/serve.js'),
   train: () => import('./commands/train.js'),
+  worker: () => import('./commands/worker.js'),
 };
 
 /** Registers the command named in `argv` (after node and the script), or every command for help and errors. */

@@ -44,6 +44,18 @@ export function chunkRows<T extends LabelledRow>(rows: T[], shardSize: number): 
   return chunks;
 }
 
+/** What index.json says about how the shards were made (the counts come from the manifests). */
+export function indexBase(options: Pick<PrepareOptions, 'source' | 'format' | 'spec' | 'seed'>): Parameters<typeof writeIndex>[1] {
+  const { spec } = options;
+  return {
+    source: options.source,
+    format: options.format,
+    size: spec.size,
+    preprocessing: { margin: spec.margin, align: spec.source === 'aligned' ? 'none' : 'eyes', faceSource: spec.source, size: spec.size },
+    seed: options.seed,
+  };
+}
+
 export async function prepareShards(rows: (LabelledRow & { split: SplitName })[], options: PrepareOptions): Promise<PrepareResult> {
   const shardSize = options.shardSize ?? 1000;
   const chunks = chunkRows(rows, shardSize);
@@ -96,17 +108,6 @@ export async function prepareShards(rows: (LabelledRow & { split: SplitName })[]
   });
   await Promise.all(writes);
 
-  const index = await writeIndex(
-    options.out,
-    {
-      source: options.source,
-      format: options.format,
-      size: options.spec.size,
-      preprocessing: { margin: options.spec.margin, align: options.spec.source === 'aligned' ? 'none' : 'eyes', faceSource: options.spec.source, size: options.spec.size },
-      seed: options.seed,
-    },
-    chunks.length,
-    options.readerRejects,
-  );
+  const index = await writeIndex(options.out, indexBase(options), chunks.length, options.readerRejects);
   return { index, skippedShards: chunks.length - todo.length, processedRows: todo.reduce((n, t) => n + t.rows.length, 0) };
 }

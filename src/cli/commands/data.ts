@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { DATASET_FORMATS, openDataset, readDataset, type DatasetFormat } from '../../data/readers/index.js';
 import { splitDataset } from '../../data/splits.js';
-import { prepareShards } from '../../data/prepare.js';
+import { prepareShards, type PrepareOptions, type PrepareResult } from '../../data/prepare.js';
+import { submitPrepare, type QueuedPrepareResult } from '../../queue/prepare-submit.js';
 import { readShardIndex, type ShardIndex } from '../../data/shards.js';
 import type { FaceSource } from '../../data/labelled-face.js';
 import type { DetectorMode } from '../../detect/index.js';
@@ -25,6 +26,7 @@ interface PrepareFlags {
   shardSize: number;
   workers?: number;
   minFaceScore?: number;
+  queue?: string;
 }
 
 export function formatIndex(index: ShardIndex): string {
@@ -71,15 +73,20 @@ export function register(program: Command): void {
     .option('--shard-size <n>', 'input rows per shard', (v) => parseIntegerOption(v, '--shard-size', 1, 100_000), 1000)
     .option('--workers <n>', 'worker threads (default: one per core)', (v) => parseIntegerOption(v, '--workers', 1, 64))
     .option('--min-face-score <x>', 'IMDB-WIKI .mat: lowest accepted face_score', (v) => parseNumberOption(v, '--min-face-score'))
-    .action(async (source: string, flags: PrepareFlags) => {
+    .option('--queue <url>', 'enqueue the shards as jobs on this Redis (redis://HOST:PORT) for `howold worker`s on any machines, and wait for them')
+    .action(async (given: string, flags: PrepareFlags) => {
       const started = Date.now();
+      // queue workers run elsewhere: they get absolute paths
+      const source = flags.queue ? resolve(given) : given;
       const reader = openDataset(source, flags.format, flags.minFaceScore === undefined ? {} : { minFaceScore: flags.minFaceScore });
       const { rows, rejects } = await readDataset(reader);
       const split = splitDataset(rows, { seed: flags.seed });
       const withSplits = rows.map((row) => ({ ...row, split: split.splitOf(row.path)! }));
       process.stderr.write(`${rows.length} labelled rows from ${source} (${rejects.total} rejected by the reader)\n`);
       const progress = createProgress(rows.length, 'prepare');
-      const result = await prepareShards(withSplits, {
+      const run = (o: PrepareOptions): Promise<PrepareResult & Partial<Pick<QueuedPrepareResult, 'queue' | 'failedShards'>>> =>
+        flags.queue ? submitPrepare(withSplits, { ...o, url: flags.queue }) : prepareShards(withSplits, o);
+      const result = await run({
         out: resolve(flags.out),
         format: flags.format,
         source: resolve(source),
@@ -93,6 +100,11 @@ export function register(program: Command): void {
       progress.stop();
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(`${formatIndex(result.index)}\n`);
+      if (result.queue) {
+        const q = result.queue;
+        process.stdout.write(`queue: ${q.jobs} jobs, ${q.added} added, ${q.alreadyDone} already done, ${q.retried} retried, ${q.failed} failed\n`);
+        for (const f of result.failedShards ?? []) process.stderr.write(`howold data prepare: shard ${f.shard} failed: ${f.reason}\n`);
+      }
       process.stdout.write(
         `processed ${result.processedRows} rows in ${seconds.toFixed(1)} s (${(result.processedRows / seconds).toFixed(1)} faces/s), ${result.skippedShards} finished shards skipped\n`,
       );

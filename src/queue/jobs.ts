@@ -1,0 +1,107 @@
+// What travels through the queue: job data, results, and deterministic job ids.
+//
+// A job id is a hash of everything that decides the job's output: the bytes of its input files (content hashes),
+// the model or crop settings, and a version of the code that turns one into the other. Resubmitting the same work
+// therefore adds nothing (BullMQ ignores an add whose id exists), and a job delivered twice (a worker that stalled
+// and came back) writes the same bytes to the same place: no row is lost or doubled.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CropSpec } from '../data/labelled-face.js';
+import type { PrepareRow } from '../data/prepare-rows.js';
+import type { FaceJson } from '../infer/photos.js';
+
+/** Bump when a change to the code would change a job's output for the same inputs. */
+export const PREPARE_JOB_VERSION = 1;
+export const PREDICT_JOB_VERSION = 1;
+
+export interface PrepareJobData {
+  kind: 'prepare';
+  /** Shard folder (absolute; shared by every worker: a network filesystem or a mounted bucket). */
+  out: string;
+  shard: number;
+  spec: CropSpec;
+  rows: PrepareRow[];
+}
+
+export interface PrepareJobResult {
+  shard: number;
+  faces: number;
+  rejects: Record<string, number>;
+}
+
+export interface PredictJobData {
+  kind: 'predict';
+  /** Absolute paths the worker reads, and the names the submitter gave them (used in error messages). */
+  files: string[];
+  names: string[];
+  /** Model folder (absolute) and the hash of its files: a worker whose copy differs refuses the job. */
+  model: string;
+  modelKey: string;
+  /** Photos per model call, as in the in-process path, so the numbers match it exactly. */
+  batch: number;
+  /** Include each face's probability of every age 0..100. */
+  distribution: boolean;
+}
+
+export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: string; message: string } };
+
+export interface PredictJobResult {
+  photos: PhotoResult[];
+}
+
+export type JobData = PrepareJobData | PredictJobData;
+
+export interface JobProgress {
+  /** Input rows or photos of this job done so far. */
+  done: number;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** SHA-256 of a file's bytes, streamed. */
+export function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('error', reject)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** Hashes of many files, a few reads in flight; a file that cannot be read gets its Error in its slot. */
+export async function hashFiles(paths: string[], inFlight = 16): Promise<(string | Error)[]> {
+  const out: (string | Error)[] = new Array(paths.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await hashFile(paths[i]!).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, paths.length) }, lane));
+  return out;
+}
+
+/** Hash of a model folder's description and weights: the model part of a predict job's id. */
+export async function modelKey(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of ['howold.json', 'model.onnx']) {
+    hash.update(name);
+    hash.update(await readFile(join(dir, name)).catch(() => Buffer.alloc(0)));
+  }
+  return hash.digest('hex');
+}
+
+export function prepareJobId(data: PrepareJobData, contentHashes: string[]): string {
+  const rows = data.rows.map((row, i) => [row.path, contentHashes[i], row.age, row.gender ?? null, row.split, row.faceBox ?? null]);
+  return `prepare-${sha256(JSON.stringify([PREPARE_JOB_VERSION, data.out, data.shard, data.spec, rows]))}`;
+}
+
+export function predictJobId(data: PredictJobData, contentHashes: string[]): string {
+  return `predict-${sha256(JSON.stringify([PREDICT_JOB_VERSION, data.modelKey, data.batch, data.distribution, contentHashes]))}`;
+}
