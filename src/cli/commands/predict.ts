@@ -17,6 +17,9 @@ import {
 } from '../../index.js';
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
+import { openLines } from '../lines.js';
+import { submitPredict } from '../../queue/predict-submit.js';
+import type { SubmitSummary } from '../../queue/submit.js';
 
 export interface PredictFlags {
   json?: boolean;
@@ -30,6 +33,12 @@ export interface PredictFlags {
   progress?: boolean;
   /** Exit code 1 when any file fails (default: only when none worked). */
   strict?: boolean;
+  /** Write one JSON line per file here (written whole, then renamed into place) instead of printing. */
+  out?: string;
+  /** Run on the queue at this Redis URL (`howold worker`s do the work) instead of in this process. */
+  queue?: string;
+  /** With `queue`: photos per job. */
+  jobSize?: number;
 }
 
 export type { Output };
@@ -138,7 +147,7 @@ export async function runPredict(
   const { files, missing } = await expandInputs(inputs);
   const summary: PredictSummary = { files: files.length + missing.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
   const model = flags.model ?? process.env.HOWOLD_MODEL;
-  const estimate = estimator ?? (await createAgeEstimator(model ? { model } : {}));
+  const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
 
   let progress: Progress | undefined;
@@ -152,8 +161,10 @@ export async function runPredict(
   };
 
   let firstEntry = true;
+  const lines = flags.out ? await openLines(flags.out) : undefined;
   const emit = (entry: FileEntry) => {
-    if (flags.json) {
+    if (lines) lines.write(entry);
+    else if (flags.json) {
       out.write(`${firstEntry ? '' : ',\n'}${JSON.stringify(entry)}`);
       firstEntry = false;
     } else if (!entry.error) out.write(flags.csv ? csvRows(entry) : textLines(entry));
@@ -170,6 +181,7 @@ export async function runPredict(
   };
   const usedNames = new Set<string>();
   let pending: ReturnType<typeof estimatePhotos> | undefined;
+  let queueSummary: SubmitSummary | undefined;
   try {
     for (const file of missing) {
       const entry: FileEntry = { file, error: { code: 'not_found', message: `${file}: no such file, folder or matching image` } };
@@ -183,50 +195,67 @@ export async function runPredict(
         process.once('SIGTERM', onSignal);
       }
     }
-    const batches: string[][] = [];
-    for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
-    const run = (batch: string[]) => estimatePhotos(estimate, batch);
-    pending = batches.length > 0 ? run(batches[0]!) : undefined;
-    let done = 0;
-    for (let b = 0; b < batches.length; b++) {
-      const batch = batches[b]!;
-      const results = await pending!;
-      pending = b + 1 < batches.length ? run(batches[b + 1]!) : undefined;
-      for (const [i, result] of results.entries()) {
-        const file = batch[i]!;
-        let entry: FileEntry;
-        if (result instanceof Error) {
-          entry = { file, error: { code: errorCode(result), message: errorMessage(result) } };
-          report(entry);
-        } else {
-          const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution }));
-          entry = { file, width: result.width, height: result.height, faces };
-          summary.ok += 1;
-          summary.faces += faces.length;
-          if (flags.annotate) {
-            try {
-              const drawn = await annotatePhoto(file, faces);
-              const target = path.join(flags.annotate, uniqueName(usedNames, file));
-              await writeFile(target, drawn.data);
-              entry.annotated = target;
-            } catch (e) {
-              err.write(`howold predict: ${file}: cannot write the annotated photo (${errorMessage(e)})\n`);
-            }
+    const finish = async (entry: FileEntry) => {
+      if (entry.error) report(entry);
+      else {
+        summary.ok += 1;
+        summary.faces += entry.faces?.length ?? 0;
+        if (flags.annotate) {
+          try {
+            const drawn = await annotatePhoto(entry.file, entry.faces ?? []);
+            const target = path.join(flags.annotate, uniqueName(usedNames, entry.file));
+            await writeFile(target, drawn.data);
+            entry.annotated = target;
+          } catch (e) {
+            err.write(`howold predict: ${entry.file}: cannot write the annotated photo (${errorMessage(e)})\n`);
           }
         }
-        emit(entry);
       }
-      done += batch.length;
-      progress?.update(done);
+      emit(entry);
+    };
+    if (flags.queue) {
+      const queued = await submitPredict(
+        files,
+        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, onProgress: (done) => progress?.update(done) },
+        (file, result) => finish('error' in result ? { file, error: result.error } : { file, width: result.width, height: result.height, faces: result.faces }),
+      );
+      queueSummary = queued;
+    } else {
+      const batches: string[][] = [];
+      for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+      const run = (batch: string[]) => estimatePhotos(estimate!, batch);
+      pending = batches.length > 0 ? run(batches[0]!) : undefined;
+      let done = 0;
+      for (let b = 0; b < batches.length; b++) {
+        const batch = batches[b]!;
+        const results = await pending!;
+        pending = b + 1 < batches.length ? run(batches[b + 1]!) : undefined;
+        for (const [i, result] of results.entries()) {
+          const file = batch[i]!;
+          if (result instanceof Error) await finish({ file, error: { code: errorCode(result), message: errorMessage(result) } });
+          else {
+            const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution }));
+            await finish({ file, width: result.width, height: result.height, faces });
+          }
+        }
+        done += batch.length;
+        progress?.update(done);
+      }
     }
+    await lines?.commit();
   } finally {
     pending?.catch(() => {});
     progress?.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    if (!estimator) await estimate.dispose();
+    await lines?.abandon();
+    if (!estimator) await estimate?.dispose();
   }
   summary.seconds = (Date.now() - started) / 1000;
+  if (queueSummary) {
+    const q = queueSummary;
+    err.write(`howold predict: queue: ${q.jobs} jobs, ${q.added} added, ${q.alreadyDone} already done, ${q.retried} retried, ${q.failed} failed\n`);
+  }
   if (flags.json) out.write(`${firstEntry ? '' : '\n'}],\n"summary": ${JSON.stringify(summary)}}\n`);
   else err.write(`howold predict: ${formatSummary(summary)}\n`);
   return summary;
@@ -245,6 +274,9 @@ export function register(program: Command): void {
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--strict', 'exit with code 1 when any file fails')
+    .addOption(new Option('--out <file>', 'write one JSON line per file ({file, width, height, faces} or {file, error}) to this file instead of printing').conflicts(['json', 'csv']))
+    .addOption(new Option('--queue <url>', 'run on the queue at this Redis (redis://HOST:PORT): `howold worker`s on any machines do the work').conflicts('annotate'))
+    .option('--job-size <n>', 'with --queue: photos per job', (v) => parseIntegerOption(v, '--job-size', 1, 100_000), 64)
     .addHelpText(
       'after',
       '\nBad files (not an image, truncated, unreadable, no match) get one line on stderr each and are counted in the\n' +
