@@ -5,7 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DETECTOR_FILES, DETECTOR_MODEL_DIR, faceApiModelDir } from '../src/detect/engine.js';
+import { DETECTOR_FILES } from '../src/detect/engine.js';
+import { DETECTOR_MODEL_DIR, faceApiModelDir } from '../src/detect/paths.js';
 import {
   buildFaceLandmark68Net,
   buildSsdMobilenetV1,

@@ -1,7 +1,6 @@
 // What a detection engine provides: face-api's three networks with face-api's pre- and post-processing. The
-// pipeline around them (photo mode, close-up passes, landmark crops, mapping back) is detector.ts, shared by both.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// pipeline around them (photo mode, close-up passes, landmark crops, mapping back) is pipeline.ts, shared by both
+// and by the browser entry. No Node imports here: the browser bundle includes this file.
 import type { Box, Point, RgbImage } from '../core/types.js';
 import type { ScoredBox } from './faceapi-post.js';
 
@@ -20,11 +19,7 @@ export interface DetectionEngine {
   dispose(): void;
 }
 
-export { faceApiModelDir } from '../core/face-api.js';
-
-/** models/detector: the ONNX exports of face-api's networks (npm run build:detector-onnx). */
-export const DETECTOR_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/detector');
-
+/** The files of models/detector (the ONNX exports of face-api's networks, npm run build:detector-onnx). */
 export const DETECTOR_FILES = {
   ssd: 'ssd_mobilenetv1.onnx',
   anchors: 'ssd_mobilenetv1_anchors.bin',

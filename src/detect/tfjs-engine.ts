@@ -3,7 +3,8 @@
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { Box, Point, RgbImage } from '../core/types.js';
 import { initBackend, tf } from '../tf/backend.js';
-import { faceApiModelDir, type DetectionEngine, type ScoredBox } from './engine.js';
+import type { DetectionEngine, ScoredBox } from './engine.js';
+import { faceApiModelDir } from './paths.js';
 
 type Net = { isLoaded: boolean; loadFromDisk(dir: string): Promise<void>; dispose(throwOnRedispose?: boolean): void };
 const NETS: Net[] = [faceapi.nets.ssdMobilenetv1, faceapi.nets.tinyFaceDetector, faceapi.nets.faceLandmark68Net];

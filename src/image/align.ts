@@ -12,7 +12,7 @@
 // and 200 / scale has median 2.45 (10th-90th percentile 2.30-2.56), so an aligned photo crop looks like a UTKFace one.
 import { checkInteger, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import type { Box, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
-import { isRgbImage } from './decode.js';
+import { isRgbImage } from '../core/rgb-image.js';
 
 export interface AlignSpec {
   /** Side of the square output, pixels. */

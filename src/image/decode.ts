@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
-import type { Box, FaceLandmarks, Point, RgbImage } from '../core/types.js';
+import type { RgbImage } from '../core/types.js';
+import { isRgbImage } from '../core/rgb-image.js';
+import type { DecodedImage } from './photo-pixels.js';
+
+export { isRgbImage };
+export { toPhotoPixels, type DecodedImage } from './photo-pixels.js';
 
 export interface DecodeOptions {
   /** Images with more pixels than this are refused before decoding (decompression bombs). */
@@ -14,22 +19,8 @@ export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_MAX_SIDE = 1600;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
 
-/** Decoded pixels, plus the size of the photo itself (EXIF orientation applied) before any shrink on load. */
-export interface DecodedImage extends RgbImage {
-  originalWidth: number;
-  originalHeight: number;
-}
-
 /** Something that names an image: a path, encoded bytes, or pixels already decoded. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
-
-/** RGB pixels laid out as RgbImage says: a Uint8Array of exactly width x height x 3 bytes, positive integer sizes. */
-export function isRgbImage(value: unknown): value is RgbImage {
-  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return false;
-  const v = value as Partial<RgbImage>;
-  return v.data instanceof Uint8Array && Number.isInteger(v.width) && Number.isInteger(v.height) && v.width! > 0 && v.height! > 0 &&
-    v.data.length === v.width! * v.height! * 3;
-}
 
 /**
  * Decodes JPEG, PNG or WebP to RGB with the EXIF orientation applied. Throws InputError with a one-line
@@ -104,20 +95,4 @@ export async function encodeImage(image: RgbImage, format: 'png' | 'jpeg' = 'png
     raw: { width: image.width, height: image.height, channels: 3 },
   });
   return format === 'png' ? pipeline.png().toBuffer() : pipeline.jpeg({ quality: 90 }).toBuffer();
-}
-
-/**
- * A face found on a decoded image, in the photo's own pixels (decodeImage may have shrunk the photo on load).
- * Works for anything with a box and landmarks (detections and estimated faces alike).
- */
-export function toPhotoPixels<T extends { box: Box; landmarks: FaceLandmarks }>(face: T, image: DecodedImage): T {
-  const sx = image.originalWidth / image.width;
-  const sy = image.originalHeight / image.height;
-  if (sx === 1 && sy === 1) return face;
-  const p = (q: Point): Point => ({ x: q.x * sx, y: q.y * sy });
-  const { points, ...named } = face.landmarks;
-  const landmarks = Object.fromEntries(Object.entries(named).map(([k, q]) => [k, p(q)])) as unknown as FaceLandmarks;
-  if (points) landmarks.points = points.map(p);
-  const b = face.box;
-  return { ...face, box: { x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy }, landmarks };
 }

@@ -1,29 +1,14 @@
 // Runs an exported age model: onnxruntime-node when it loads, else the TF.js model. The ModelRunner interface is
-// all callers see, so a browser build can implement it with onnxruntime-web.
+// all callers see; ort-runner.ts wraps a session of either onnxruntime (the browser entry uses onnxruntime-web).
 import { readFile } from 'node:fs/promises';
 import type * as ort from 'onnxruntime-node';
 import { initBackend, tf } from '../tf/backend.js';
 import { uniqueNames } from '../export/onnx.js';
 import { checkInteger, invalid } from '../core/checks.js';
+import { checkBatch, imageShape, ortModelRunner, type Engine, type ModelRunner } from './ort-runner.js';
 import { errorMessage, HowoldError, InputError } from '../core/errors.js';
 
-export type Engine = 'onnxruntime-node' | 'onnxruntime-web' | 'tfjs';
-
-export interface ModelRunner {
-  readonly engine: Engine;
-  /** Why a fallback engine is in use, when it is. */
-  readonly note?: string;
-  /** Height and width of the square input, pixels. */
-  readonly inputSize: number;
-  /** Input shape without the batch: [height, width, channels]. */
-  readonly inputShape: readonly [number, number, number];
-  /** Output names, in model order (the names of the TF.js output layers). */
-  readonly outputNames: readonly string[];
-  /** Runs a batch of NHWC float32 images (`batch * height * width * channels` values). */
-  run(input: Float32Array, batch: number): Promise<Record<string, Float32Array>>;
-  /** Releases the session or model; the runner is unusable afterwards. Safe to call twice. */
-  dispose(): Promise<void>;
-}
+export type { Engine, ModelRunner };
 
 export interface OnnxRunnerOptions {
   /**
@@ -40,23 +25,6 @@ export interface OnnxRunnerOptions {
 }
 
 export const DEFAULT_INTRA_OP_THREADS = 1;
-
-function imageShape(shape: readonly (number | string | null)[] | undefined, what: string): [number, number, number] {
-  const dims = shape?.slice(1);
-  if (!dims || dims.length !== 3 || dims.some((d) => typeof d !== 'number' || d <= 0) || dims[0] !== dims[1]) {
-    throw new HowoldError('bad_model', `${what} input must be [batch, size, size, channels], got [${shape?.join(', ')}]`);
-  }
-  return dims as [number, number, number];
-}
-
-function checkBatch(input: Float32Array, batch: number, shape: readonly number[]): void {
-  checkInteger(batch, 'batch', 1);
-  if (!(input instanceof Float32Array)) throw invalid('a Float32Array', 'input', input);
-  const expected = batch * shape[0] * shape[1] * shape[2];
-  if (input.length !== expected) {
-    throw invalid(`a Float32Array of ${expected} values (${batch} x ${shape.join(' x ')})`, 'input', `length ${input.length}`);
-  }
-}
 
 async function loadOrt(): Promise<typeof ort> {
   if (process.env.HOWOLD_DISABLE_ONNXRUNTIME) throw new Error('disabled by HOWOLD_DISABLE_ONNXRUNTIME');
@@ -105,41 +73,7 @@ export async function createOnnxRunner(model: string | Uint8Array, options: Onnx
   } catch (err) {
     throw new InputError('bad_model', `not a usable ONNX model: ${errorMessage(err)}`, typeof model === 'string' ? model : undefined);
   }
-  if (session.inputNames.length !== 1) {
-    await session.release();
-    throw new HowoldError('bad_model', `expected a model with one input, got ${session.inputNames.length}`);
-  }
-  const inputName = session.inputNames[0];
-  const meta = session.inputMetadata[0];
-  let inputShape: [number, number, number];
-  try {
-    inputShape = imageShape(meta?.isTensor ? meta.shape : undefined, 'ONNX model');
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
-  const outputNames = [...session.outputNames];
-  let live: ort.InferenceSession | undefined = session;
-
-  return {
-    engine: 'onnxruntime-node',
-    inputSize: inputShape[0],
-    inputShape,
-    outputNames,
-    async run(input, batch) {
-      checkBatch(input, batch, inputShape);
-      if (!live) throw new HowoldError('disposed', 'the model runner has been disposed');
-      const result = await live.run({ [inputName]: new runtime.Tensor('float32', input, [batch, ...inputShape]) });
-      const out: Record<string, Float32Array> = {};
-      for (const name of outputNames) out[name] = result[name].data as Float32Array;
-      return out;
-    },
-    async dispose() {
-      const s = live;
-      live = undefined;
-      await s?.release();
-    },
-  };
+  return ortModelRunner(runtime, session, 'onnxruntime-node');
 }
 
 /** Runs a TF.js Layers model behind the same interface (outputs named after the output layers); owns the model. */

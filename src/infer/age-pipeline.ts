@@ -1,0 +1,139 @@
+// The age half of the pipeline shared by Node (estimator.ts) and the browser entry: detect and align each decoded
+// photo, one batched model call for all faces (mirrored too, averaged), the model's outputs as ages with an
+// interval, and faces mapped back to each photo's own pixels. No Node imports.
+import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
+import type { ModelMeta } from '../core/model-meta.js';
+import { alignFace } from '../image/align.js';
+import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
+import type { FaceDetector } from '../detect/pipeline.js';
+import { ageInterval, expectedAge } from '../models/dex.js';
+import type { ModelRunner } from './ort-runner.js';
+
+export interface PhotoFaces {
+  /** Size of the photo as displayed (EXIF orientation applied), the space of every box and landmark. */
+  width: number;
+  height: number;
+  faces: Face[];
+}
+
+/** (pixel − mean) / std into one NHWC float32 batch; with `mirrored`, the same crops again, flipped left-right. */
+export function cropsToInput(crops: RgbImage[], p: Preprocessing, mirrored = false): Float32Array {
+  const size = p.inputSize;
+  const pixels = size * size;
+  const input = new Float32Array(crops.length * pixels * 3 * (mirrored ? 2 : 1));
+  crops.forEach((crop, n) => {
+    if (crop.width !== size || crop.height !== size) {
+      throw new Error(`crop is ${crop.width}x${crop.height}, the model expects ${size}x${size}`);
+    }
+    const offset = n * pixels * 3;
+    const flipOffset = (crops.length + n) * pixels * 3;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const i = (y * size + x) * 3;
+        const r = (crop.data[i]! - p.mean[0]) / p.std[0];
+        const g = (crop.data[i + 1]! - p.mean[1]) / p.std[1];
+        const b = (crop.data[i + 2]! - p.mean[2]) / p.std[2];
+        input[offset + i] = r;
+        input[offset + i + 1] = g;
+        input[offset + i + 2] = b;
+        if (mirrored) {
+          const j = flipOffset + (y * size + (size - 1 - x)) * 3;
+          input[j] = r;
+          input[j + 1] = g;
+          input[j + 2] = b;
+        }
+      }
+    }
+  });
+  return input;
+}
+
+/** Averages the outputs of the first and second half of a batch (a face and its mirror image). */
+export function averageMirrored(outputs: Record<string, Float32Array>, count: number): Record<string, Float32Array> {
+  const averaged: Record<string, Float32Array> = {};
+  for (const [name, values] of Object.entries(outputs)) {
+    const half = values.length / 2;
+    const out = new Float32Array(half);
+    for (let i = 0; i < half; i++) out[i] = (values[i]! + values[i + half]!) / 2;
+    averaged[name] = out;
+  }
+  if (Object.values(averaged).some((v) => v.length % count !== 0)) throw new Error('model outputs do not split by face');
+  return averaged;
+}
+
+/** Turns the model's outputs for `count` faces into age estimates. */
+export function toEstimates(outputs: Record<string, Float32Array>, count: number, classes: number, quantiles: [number, number]): AgeEstimate[] {
+  const ages = outputs.age;
+  if (!ages) throw new Error(`the model has no 'age' output (outputs: ${Object.keys(outputs).join(', ')})`);
+  const genders = outputs.gender;
+  const estimates: AgeEstimate[] = [];
+  for (let n = 0; n < count; n++) {
+    const probs = ages.subarray(n * classes, (n + 1) * classes);
+    const { low, high } = ageInterval(probs, quantiles[0], quantiles[1]);
+    const estimate: AgeEstimate = { age: expectedAge(probs), low, high, distribution: Array.from(probs) };
+    if (genders) {
+      const female = genders[n * 2 + 1]!;
+      estimate.gender = female >= 0.5 ? { label: 'female', probability: female } : { label: 'male', probability: 1 - female };
+    }
+    estimates.push(estimate);
+  }
+  return estimates;
+}
+
+export interface AgePipeline {
+  /** Ages of face crops already made by `alignFace` with the model's preprocessing. */
+  estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
+  /** The faces in `image` and their crops for the model. */
+  detectAndAlign(image: RgbImage): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
+  /** Every face of every decoded photo with its age, in one model call; a slot holding an Error stays one. */
+  estimateDecoded(images: (DecodedImage | Error)[]): Promise<(PhotoFaces | Error)[]>;
+}
+
+export function agePipeline(
+  runner: ModelRunner,
+  detector: FaceDetector,
+  meta: ModelMeta,
+  options: { flip?: boolean; interval?: [number, number] } = {},
+): AgePipeline {
+  const p = meta.preprocessing;
+  const quantiles = options.interval ?? [0.1, 0.9];
+  const flip = options.flip ?? true;
+
+  const estimateCrops = async (crops: RgbImage[]): Promise<AgeEstimate[]> => {
+    if (crops.length === 0) return [];
+    const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
+    const outputs = flip ? averageMirrored(raw, crops.length) : raw;
+    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles);
+  };
+
+  const detectAndAlign = async (image: RgbImage) => {
+    const faces = await detector.detect(image);
+    return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
+  };
+
+  const estimateDecoded = async (images: (DecodedImage | Error)[]): Promise<(PhotoFaces | Error)[]> => {
+    const found: ({ image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
+    for (const image of images) {
+      if (image instanceof Error) {
+        found.push(image);
+        continue;
+      }
+      try {
+        found.push({ image, ...(await detectAndAlign(image)) });
+      } catch (err) {
+        found.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    const allCrops = found.flatMap((f) => (f instanceof Error ? [] : f.crops));
+    const estimates = await estimateCrops(allCrops);
+    let next = 0;
+    return found.map((f) => {
+      if (f instanceof Error) return f;
+      const { image } = f;
+      const faces: Face[] = f.faces.map((face) => toPhotoPixels({ ...face, ...estimates[next++]! }, image));
+      return { width: image.originalWidth, height: image.originalHeight, faces };
+    });
+  };
+
+  return { estimateCrops, detectAndAlign, estimateDecoded };
+}
