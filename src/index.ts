@@ -74,3 +74,4 @@ export {
 export { evaluate, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
 export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
 export { estimatePhotos, faceToJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
+export { probabilityUnder } from './infer/age-pipeline.js';

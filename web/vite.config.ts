@@ -1,30 +1,59 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
-const sample = fileURLToPath(new URL('../examples/astronaut.png', import.meta.url));
+const repo = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+const sample = repo('examples/astronaut.png');
 
-/** The example photo as /sample.png: served by the dev server, written into dist by the build. */
-function samplePhoto(): Plugin {
+/**
+ * The models the page fetches at run time (the same files Node loads), copied into the build under fixed names.
+ * onnxruntime-web's wasm binaries are assets too (main.ts imports their URLs), served from here, never a CDN.
+ */
+const RUNTIME_ASSETS: Record<string, string> = {
+  'models/default/howold.json': repo('models/default/howold.json'),
+  'models/default/model.onnx': repo('models/default/model.onnx'),
+  'models/detector/ssd_mobilenetv1.onnx': repo('models/detector/ssd_mobilenetv1.onnx'),
+  'models/detector/ssd_mobilenetv1_anchors.bin': repo('models/detector/ssd_mobilenetv1_anchors.bin'),
+  'models/detector/face_landmark_68.onnx': repo('models/detector/face_landmark_68.onnx'),
+  'models/detector/tiny_face_detector.onnx': repo('models/detector/tiny_face_detector.onnx'),
+  'sample.png': sample,
+};
+
+/** A hash of every runtime asset: names the Cache Storage bucket, so a new model or runtime is fetched anew. */
+function assetsVersion(): string {
+  const hash = createHash('sha256');
+  for (const [name, file] of Object.entries(RUNTIME_ASSETS)) hash.update(name).update(readFileSync(file));
+  return hash.digest('hex').slice(0, 12);
+}
+
+function runtimeAssets(): Plugin {
+  const types: Record<string, string> = { json: 'application/json', wasm: 'application/wasm', png: 'image/png' };
   return {
-    name: 'howold-sample-photo',
+    name: 'howold-runtime-assets',
     configureServer(server) {
-      server.middlewares.use('/sample.png', (_req, res) => {
-        res.setHeader('content-type', 'image/png');
-        res.end(readFileSync(sample));
+      server.middlewares.use((req, res, next) => {
+        const name = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\//, ''));
+        const file = RUNTIME_ASSETS[name];
+        if (!file) return next();
+        res.setHeader('content-type', types[name.split('.').pop()!] ?? 'application/octet-stream');
+        res.end(readFileSync(file));
       });
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'sample.png', source: readFileSync(sample) });
+      for (const [fileName, file] of Object.entries(RUNTIME_ASSETS)) this.emitFile({ type: 'asset', fileName, source: readFileSync(file) });
     },
   };
 }
 
-// `npx vite web` serves the page with hot reload; API calls go to `howold serve` on port 8080.
+// `npx vite web` serves the page with hot reload; the server option's API calls go to `howold serve` on port 8080.
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2020' },
+  resolve: { alias: { 'howold/browser': repo('src/browser.ts') } },
+  define: { __HOWOLD_ASSETS_VERSION__: JSON.stringify(assetsVersion()) },
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1000 },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { proxy: { '/v1': 'http://127.0.0.1:8080', '/healthz': 'http://127.0.0.1:8080' } },
-  plugins: [samplePhoto()],
+  plugins: [runtimeAssets()],
 });

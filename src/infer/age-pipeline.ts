@@ -137,3 +137,10 @@ export function agePipeline(
 
   return { estimateCrops, detectAndAlign, estimateDecoded };
 }
+
+/** P(age < `years`) from a face's distribution over ages 0..N-1 (e.g. P(under 18) with years 18). */
+export function probabilityUnder(face: Pick<AgeEstimate, 'distribution'>, years: number): number {
+  let p = 0;
+  for (let age = 0; age < Math.min(years, face.distribution.length); age++) p += face.distribution[age]!;
+  return Math.min(1, p);
+}

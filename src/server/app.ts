@@ -100,7 +100,14 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
   app.addHook('onClose', () => pool.close());
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; frame-ancestors 'none'");
+    // the page runs the models itself: wasm needs 'wasm-unsafe-eval', the camera a blob:/mediastream: video source;
+    // cross-origin isolation (COOP + COEP) lets onnxruntime-web use threads
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; object-src 'none'; frame-ancestors 'none'",
+    );
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-embedder-policy', 'require-corp');
   });
 
   app.removeAllContentTypeParsers();

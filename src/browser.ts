@@ -1,0 +1,301 @@
+/**
+ * howold/browser: the same detector, alignment and age model as `howold`, in the browser on onnxruntime-web
+ * (wasm with SIMD; threads when the page is cross-origin isolated; WebGPU where the browser has it). Photos are
+ * decoded by the browser (EXIF orientation applied) and never leave the page.
+ *
+ * ```ts
+ * import { createBrowserEstimator } from 'howold/browser';
+ *
+ * const estimate = await createBrowserEstimator({
+ *   modelUrl: './models/default/', detectorUrl: './models/detector/', wasmPaths: './ort/',
+ * });
+ * const { width, height, faces } = await estimate(file); // a File/Blob, <img>, <video>, <canvas>, ImageBitmap or ImageData
+ * ```
+ *
+ * Everything after decoding is the Node library's own code (detect/pipeline.ts, detect/ort-engine.ts,
+ * image/align.ts, infer/age-pipeline.ts); this file only fetches the models, opens the sessions and decodes.
+ */
+import type * as Ort from 'onnxruntime-web';
+import { checkInteger, invalid, isPlainObject } from './core/checks.js';
+import { errorMessage, HowoldError, InputError } from './core/errors.js';
+import type { ModelMeta } from './core/model-meta.js';
+import type { OrtRuntime, OrtSession } from './core/ort.js';
+import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
+import { DETECTOR_FILES } from './detect/engine.js';
+import { anchorsFromBytes, ortDetectionEngine } from './detect/ort-engine.js';
+import { detectorFromEngine, type DetectorOptions, type FaceDetector } from './detect/pipeline.js';
+import type { DecodedImage } from './image/photo-pixels.js';
+import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
+import { ortModelRunner } from './infer/ort-runner.js';
+
+export type { AgeEstimate, DecodedImage, DetectedFace, DetectorOptions, Face, FaceDetector, ModelMeta, PhotoFaces, RgbImage };
+export { HowoldError, InputError, errorMessage };
+export { probabilityUnder } from './infer/age-pipeline.js';
+export { iou } from './detect/pipeline.js';
+export { layoutTags, type Rect, type TagSpot } from './core/tag-layout.js';
+export { createFaceTracker, type FaceTracker, type TrackedFace, type TrackerOptions } from './infer/track.js';
+
+/** Node's decode limit (image/decode.ts DEFAULT_MAX_SIDE): photos are shrunk to it before detection, as there. */
+export const DEFAULT_MAX_SIDE = 1600;
+export const DEFAULT_CACHE = 'howold-models-v1';
+
+export type BrowserBackend = 'wasm' | 'webgpu';
+
+export interface BrowserEstimatorOptions {
+  /** Folder (URL) of the age model: howold.json and model.onnx. */
+  modelUrl: string | URL;
+  /** Folder (URL) of the detector: models/detector's files. */
+  detectorUrl: string | URL;
+  /**
+   * Where onnxruntime-web's .wasm files are served, set as ort.env.wasm.wasmPaths so nothing comes from a CDN: a
+   * folder holding them under their own names (node_modules/onnxruntime-web/dist), or each file's URL (a bundler's
+   * asset URLs): `wasm` for ort-wasm-simd-threaded.wasm, `webgpu` for ort-wasm-simd-threaded.asyncify.wasm.
+   */
+  wasmPaths: string | URL | { wasm: string | URL; webgpu?: string | URL };
+  /** 'auto' (default): WebGPU when the browser has an adapter, else wasm. */
+  backend?: 'auto' | BrowserBackend;
+  /** wasm threads. Default: up to 4 when the page is cross-origin isolated (SharedArrayBuffer), else 1. */
+  threads?: number;
+  /** Cache Storage name for the model and wasm files (kept after the first visit); false: HTTP cache only. */
+  cache?: string | false;
+  /** Quantiles reported as low and high. Default [0.1, 0.9]. */
+  interval?: [number, number];
+  /** Mirror test-time augmentation, as in Node. Default true. */
+  flip?: boolean;
+  detector?: Omit<DetectorOptions, 'engine'>;
+  /** Longer side a photo is shrunk to before detection. Default 1600, as in Node. */
+  maxSide?: number;
+  /** Called with each file fetched and its size (for progress and the benchmark). */
+  onFetch?: (url: string, bytes: number, fromCache: boolean) => void;
+}
+
+/** What the browser can decode: encoded bytes (a File or Blob) or anything canvas can draw. */
+export type BrowserImageInput = Blob | ImageBitmap | HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | ImageData | RgbImage;
+
+export interface BrowserAgeEstimator {
+  /** The faces of one photo with their ages; boxes in the photo's own pixels. */
+  (image: BrowserImageInput, name?: string): Promise<PhotoFaces>;
+  /** The faces of an image already decoded (decodeInBrowser), e.g. a video frame. */
+  estimateDecoded(image: DecodedImage): Promise<PhotoFaces>;
+  readonly meta: ModelMeta;
+  readonly detector: FaceDetector;
+  readonly backend: BrowserBackend;
+  readonly threads: number;
+  dispose(): Promise<void>;
+}
+
+const isRgb = (v: unknown): v is RgbImage =>
+  isPlainObject(v) && (v as Partial<RgbImage>).data instanceof Uint8Array && !(typeof ImageData !== 'undefined' && v instanceof ImageData);
+
+/**
+ * Decodes `input` to RGB with the EXIF orientation applied (createImageBitmap imageOrientation 'from-image'),
+ * shrunk so its longer side is at most `maxSide`. A Blob that is not an image throws InputError 'not_an_image'.
+ */
+export async function decodeInBrowser(input: BrowserImageInput, maxSide = DEFAULT_MAX_SIDE, name = 'image'): Promise<DecodedImage> {
+  checkInteger(maxSide, 'maxSide', 16, 16384);
+  if (isRgb(input)) {
+    if (input.data.length !== input.width * input.height * 3) throw new InputError('bad_pixels', 'raw pixels must be width*height*3 RGB bytes', name);
+    return { ...input, originalWidth: input.width, originalHeight: input.height };
+  }
+  let source: CanvasImageSource | ImageData;
+  let bitmap: ImageBitmap | undefined;
+  if (input instanceof Blob) {
+    if (input.size === 0) throw new InputError('empty', 'empty file', name);
+    try {
+      bitmap = await createImageBitmap(input, { imageOrientation: 'from-image' });
+    } catch {
+      throw new InputError('not_an_image', 'not an image the browser can decode (expected JPEG, PNG or WebP)', name);
+    }
+    source = bitmap;
+  } else {
+    source = input;
+  }
+  try {
+    const [width, height] = sizeOf(source);
+    if (!(width > 0 && height > 0)) throw new InputError('not_an_image', 'the image has no pixels (not loaded yet?)', name);
+    const scale = Math.min(1, maxSide / Math.max(width, height));
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const rgba = source instanceof ImageData && scale === 1 ? source : drawToImageData(source, w, h);
+    const rgb = new Uint8Array(w * h * 3);
+    const src = rgba.data;
+    for (let i = 0, o = 0; i < src.length; i += 4, o += 3) {
+      rgb[o] = src[i]!;
+      rgb[o + 1] = src[i + 1]!;
+      rgb[o + 2] = src[i + 2]!;
+    }
+    return { data: rgb, width: w, height: h, originalWidth: width, originalHeight: height };
+  } finally {
+    bitmap?.close();
+  }
+}
+
+function sizeOf(source: CanvasImageSource | ImageData): [number, number] {
+  if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) return [source.naturalWidth, source.naturalHeight];
+  if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) return [source.videoWidth, source.videoHeight];
+  if (typeof VideoFrame !== 'undefined' && source instanceof VideoFrame) return [source.displayWidth, source.displayHeight];
+  const s = source as { width: number | SVGAnimatedLength; height: number | SVGAnimatedLength };
+  return [typeof s.width === 'number' ? s.width : s.width.baseVal.value, typeof s.height === 'number' ? s.height : s.height.baseVal.value];
+}
+
+function drawToImageData(source: CanvasImageSource | ImageData, w: number, h: number): ImageData {
+  const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h });
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!ctx) throw new HowoldError('no_canvas', 'this browser gives no 2D canvas to decode images with');
+  if (source instanceof ImageData) {
+    // only reached when shrinking: draw the full-size pixels on their own canvas first
+    const full = new OffscreenCanvas(source.width, source.height);
+    full.getContext('2d')!.putImageData(source, 0, 0);
+    source = full;
+  }
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(source, 0, 0, w, h);
+  return ctx.getImageData(0, 0, w, h);
+}
+
+/** Fetches `url` (through Cache Storage when `cache` is a name: the network only on the first visit). */
+async function fetchBytes(url: URL, cache: string | false, onFetch?: BrowserEstimatorOptions['onFetch']): Promise<Uint8Array> {
+  const store = cache && typeof caches !== 'undefined' ? await caches.open(cache).catch(() => undefined) : undefined;
+  let response = await store?.match(url.href);
+  const fromCache = response !== undefined;
+  if (!response) {
+    try {
+      response = await fetch(url.href);
+    } catch (err) {
+      throw new HowoldError('model_not_found', `cannot fetch ${url.href} (${errorMessage(err)})`);
+    }
+    if (!response.ok) throw new HowoldError('model_not_found', `cannot fetch ${url.href} (HTTP ${response.status})`);
+    if (store) await store.put(url.href, response.clone()).catch(() => undefined);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  onFetch?.(url.href, bytes.byteLength, fromCache);
+  return bytes;
+}
+
+function folder(url: string | URL, name: string): URL {
+  const base = typeof document !== 'undefined' ? document.baseURI : self.location.href;
+  const u = new URL(String(url), base);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  if (!/^(https?|blob|file):$/.test(u.protocol)) throw invalid('an http(s) folder URL', name, String(url));
+  return u;
+}
+
+function wasmFileUrl(paths: BrowserEstimatorOptions['wasmPaths'], backend: BrowserBackend): URL {
+  const name = backend === 'webgpu' ? 'ort-wasm-simd-threaded.asyncify.wasm' : 'ort-wasm-simd-threaded.wasm';
+  if (typeof paths === 'string' || paths instanceof URL) return new URL(name, folder(paths, 'options.wasmPaths'));
+  if (!isPlainObject(paths)) throw invalid('a folder URL or {wasm, webgpu} file URLs', 'options.wasmPaths', paths);
+  const file = backend === 'webgpu' ? paths.webgpu : paths.wasm;
+  if (file === undefined) throw invalid(`the URL of ${name}`, `options.wasmPaths.${backend === 'webgpu' ? 'webgpu' : 'wasm'}`, file);
+  return new URL(String(file), typeof document !== 'undefined' ? document.baseURI : self.location.href);
+}
+
+async function hasWebGpu(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+function checkMeta(meta: unknown, url: string): ModelMeta {
+  const m = meta as Partial<ModelMeta>;
+  const p = m?.preprocessing;
+  if (!isPlainObject(m) || m.format !== 'howold-model' || !isPlainObject(p) || !isPlainObject(m.outputs)) {
+    throw new HowoldError('bad_model', `${url} is not a howold model description`);
+  }
+  return m as ModelMeta;
+}
+
+/** Loads the detector and the age model from their URLs and returns the estimator (see the module comment). */
+export async function createBrowserEstimator(options: BrowserEstimatorOptions): Promise<BrowserAgeEstimator> {
+  if (!isPlainObject(options)) throw invalid('an options object', 'options', options);
+  const modelUrl = folder(options.modelUrl, 'options.modelUrl');
+  const detectorUrl = folder(options.detectorUrl, 'options.detectorUrl');
+  const cache = options.cache === undefined ? DEFAULT_CACHE : options.cache;
+  const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  const threads = options.threads ?? (isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1);
+  checkInteger(threads, 'options.threads', 1, 64);
+  const wanted = options.backend ?? 'auto';
+  const backend: BrowserBackend = wanted === 'auto' ? ((await hasWebGpu()) ? 'webgpu' : 'wasm') : wanted;
+
+  // Two builds of onnxruntime-web: the WebGPU one carries a larger wasm, so only a browser that can use it loads it.
+  const ort = (backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as typeof Ort;
+  const wasmUrl = wasmFileUrl(options.wasmPaths, backend);
+  ort.env.wasm.wasmPaths = { wasm: wasmUrl.href };
+  ort.env.wasm.numThreads = threads;
+  // the wasm binary through the same cache as the models (ort would fetch it from wasmPaths otherwise)
+  ort.env.wasm.wasmBinary = (await fetchBytes(wasmUrl, cache, options.onFetch)).buffer as ArrayBuffer;
+
+  const fetchModel = (base: URL, file: string) => fetchBytes(new URL(file, base), cache, options.onFetch);
+  const metaUrl = new URL('howold.json', modelUrl);
+  let meta: ModelMeta;
+  try {
+    meta = checkMeta(JSON.parse(new TextDecoder().decode(await fetchModel(modelUrl, 'howold.json'))), metaUrl.href);
+  } catch (err) {
+    if (err instanceof HowoldError) throw err;
+    throw new HowoldError('bad_model', `${metaUrl.href} is not valid JSON`);
+  }
+  const [ageBytes, ssdBytes, landmarkBytes, tinyBytes, anchorBytes] = await Promise.all([
+    fetchModel(modelUrl, 'model.onnx'),
+    fetchModel(detectorUrl, DETECTOR_FILES.ssd),
+    fetchModel(detectorUrl, DETECTOR_FILES.landmarks),
+    fetchModel(detectorUrl, DETECTOR_FILES.tiny),
+    fetchModel(detectorUrl, DETECTOR_FILES.anchors),
+  ]);
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
+    executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+    graphOptimizationLevel: 'all',
+  };
+  const open = async (bytes: Uint8Array, what: string): Promise<OrtSession> => {
+    try {
+      return (await ort.InferenceSession.create(bytes, sessionOptions)) as unknown as OrtSession;
+    } catch (err) {
+      throw new HowoldError('bad_model', `${what}: not a usable ONNX model (${errorMessage(err)})`);
+    }
+  };
+  const runtime = ort as unknown as OrtRuntime;
+  const ssd = await open(ssdBytes, DETECTOR_FILES.ssd);
+  const landmarks = await open(landmarkBytes, DETECTOR_FILES.landmarks);
+  const tiny = await open(tinyBytes, DETECTOR_FILES.tiny);
+  const engine = ortDetectionEngine({ runtime, ssd, landmarks, tiny, anchors: anchorsFromBytes(anchorBytes) }, () => {
+    void Promise.all([ssd.release(), landmarks.release(), tiny.release()]).catch(() => undefined);
+  });
+  const detector = detectorFromEngine(engine, { ...options.detector, engine: 'onnx' });
+  const runner = await ortModelRunner(runtime, await open(ageBytes, 'model.onnx'), 'onnxruntime-web');
+  const pipeline = agePipeline(runner, detector, meta, { flip: options.flip, interval: options.interval });
+
+  // one photo at a time: onnxruntime-web sessions do not take concurrent runs
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const next = queue.then(job, job);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const estimateDecoded = (image: DecodedImage) =>
+    serial(async () => {
+      const [result] = await pipeline.estimateDecoded([image]);
+      if (result instanceof Error) throw result;
+      return result!;
+    });
+  const estimate = (async (image: BrowserImageInput, name?: string) =>
+    estimateDecoded(await decodeInBrowser(image, maxSide, name ?? (image instanceof File ? image.name : 'image')))) as BrowserAgeEstimator;
+
+  let disposed = false;
+  return Object.assign(estimate, {
+    estimateDecoded,
+    meta,
+    detector,
+    backend,
+    threads: ort.env.wasm.numThreads ?? threads,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      detector.dispose();
+      await runner.dispose();
+    },
+  });
+}
