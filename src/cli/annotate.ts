@@ -4,7 +4,9 @@ import sharp from 'sharp';
 import type { FaceJson } from '../index.js';
 import { boxesSvg, type LabelledBox } from '../report/gallery.js';
 
-const COLOURS = ['#ffb400', '#00c2ff', '#ff4f81', '#7ddc1f', '#b98cff', '#ff7a2f'];
+// the web page's colours: face n has the same colour and number here and there
+const COLOURS = ['#ffb400', '#00c2ff', '#ff4f81', '#7ddc1f', '#b98cff', '#ff7a2f', '#00e0b0', '#ffe14d', '#ff9ecf', '#8fb3ff', '#c6f26b', '#e0a96d'];
+const colourOf = (i: number) => COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)}, 90%, 62%)`;
 
 export function ageLabel(face: Pick<FaceJson, 'age' | 'gender'>): string {
   const sign = face.gender ? (face.gender.label === 'female' ? ' \u2640' : ' \u2642') : '';
@@ -14,9 +16,10 @@ export function ageLabel(face: Pick<FaceJson, 'age' | 'gender'>): string {
 export function faceBoxes(faces: FaceJson[]): LabelledBox[] {
   return faces.map((face, i) => ({
     box: face.box,
-    label: ageLabel(face),
+    // numbered as predict's lines number them ("face 1"), with the range on every face
+    label: `${i + 1}: ${ageLabel(face)}`,
     detail: `${Math.round(face.low)}-${Math.round(face.high)}`,
-    color: COLOURS[i % COLOURS.length],
+    color: colourOf(i),
   }));
 }
 

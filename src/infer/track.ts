@@ -9,7 +9,10 @@ import { ageInterval, expectedAge } from '../models/dex.js';
 export interface TrackerOptions {
   /** Lowest IoU between a track's box and a new face for them to be the same person. Default 0.3. */
   minIou?: number;
-  /** Weight of a new frame in the smoothed distribution, 0..1. Default 0.15 (about the last 6 frames). */
+  /**
+   * Weight of a new frame in the smoothed distribution once the track is 1/ageAlpha frames old (before that,
+   * the plain mean of its frames). Default 0.1: about the last 10 frames.
+   */
   ageAlpha?: number;
   /** Weight of a new frame in the smoothed box. Default 0.5 (boxes follow a moving face quickly). */
   boxAlpha?: number;
@@ -41,7 +44,7 @@ export interface FaceTracker {
 
 export function createFaceTracker(options: TrackerOptions = {}): FaceTracker {
   const minIou = options.minIou ?? 0.3;
-  const ageAlpha = options.ageAlpha ?? 0.15;
+  const ageAlpha = options.ageAlpha ?? 0.1;
   const boxAlpha = options.boxAlpha ?? 0.5;
   const maxMissed = options.maxMissed ?? 5;
   const [lowQ, highQ] = options.interval ?? [0.1, 0.9];
@@ -72,7 +75,8 @@ export function createFaceTracker(options: TrackerOptions = {}): FaceTracker {
         const track = tracks[t]!;
         const face = faces[f]!;
         const mix = (a: number, b: number, k: number) => a + (b - a) * k;
-        track.distribution = track.distribution.map((p, i) => mix(p, face.distribution[i] ?? 0, ageAlpha));
+        const k = Math.max(ageAlpha, 1 / (track.frames + 1));
+        track.distribution = track.distribution.map((p, i) => mix(p, face.distribution[i] ?? 0, k));
         track.box = {
           x: mix(track.box.x, face.box.x, boxAlpha),
           y: mix(track.box.y, face.box.y, boxAlpha),

@@ -54,3 +54,27 @@ test('annotatePhoto: boxes and tags drawn on the photo, shrunk to maxWidth', asy
   assert.deepEqual(px(200, 150), [128, 128, 128], 'untouched away from the boxes');
   assert.notDeepEqual(px(40, 100), [128, 128, 128], 'the box edge is drawn');
 });
+
+test('boxesSvg: the range on every box however small, and a face at the top edge gets its tag below it, off the face', async () => {
+  const { boxesSvg } = await import('./gallery.js');
+  const boxes = [
+    { box: { x: 20, y: 0, width: 24, height: 28 }, label: '1: 31', detail: '25-38' },
+    { box: { x: 120, y: 60, width: 30, height: 34 }, label: '2: 8', detail: '5-12' },
+  ];
+  const svg = boxesSvg(300, 200, boxes);
+  assert.match(svg, /25-38/);
+  assert.match(svg, /5-12/);
+  const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="([^"]+)"/g)].map((m) => ({
+    x: Number(m[1]), y: Number(m[2]), width: Number(m[3]), height: Number(m[4]), fill: m[5],
+  }));
+  const tags = rects.filter((r) => r.fill !== 'none');
+  assert.equal(tags.length, 2);
+  for (const t of tags) {
+    for (const { box: b } of boxes) {
+      const w = Math.min(t.x + t.width, b.x + b.width) - Math.max(t.x, b.x);
+      const h = Math.min(t.y + t.height, b.y + b.height) - Math.max(t.y, b.y);
+      assert.ok(!(w > 0 && h > 0), `tag at ${t.x},${t.y} covers the face at ${b.x},${b.y}`);
+    }
+  }
+  assert.ok(tags[0]!.y >= 28, 'the top-edge face has its tag below it');
+});

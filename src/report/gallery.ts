@@ -3,6 +3,7 @@
 import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import type { Box, RgbImage } from '../core/types.js';
 import { COLORS, FONT, esc, num, textWidth } from './svg.js';
+import { layoutTags } from '../core/tag-layout.js';
 
 export interface Tile {
   image: RgbImage;
@@ -84,33 +85,39 @@ export interface LabelledBox {
 }
 
 /**
- * A transparent layer the size of a photo with each box drawn and its label on a tag above it: the one drawing of
+ * A transparent layer the size of a photo with each box drawn and its label on a tag beside it (above, below or to a
+ * side, wherever it covers no face: core/tag-layout.ts), with the detail on every box: the one drawing of
  * faces and ages, used by the reports and by `howold predict --annotate`. `scale` maps box coordinates onto it;
  * tags grow with photos wider than 900 px so they stay readable on full-size photos.
  */
 export function boxesSvg(width: number, height: number, boxes: LabelledBox[], scale = 1): string {
   const grow = Math.max(1, width / 900);
+  const drawn = boxes.map((b) => {
+    const rect = { x: b.box.x * scale, y: b.box.y * scale, width: b.box.width * scale, height: b.box.height * scale };
+    const stroke = Math.max(2, Math.min(4 * grow, rect.width / 40));
+    // the label stays readable on small faces: it sits beside the face, not inside it
+    const size = Math.round(Math.max(12, Math.min(22 * grow, Math.max(rect.width * 0.3, 13 * grow))));
+    const small = Math.round(size * 0.75);
+    const hasDetail = b.detail !== undefined;
+    const tagW = Math.max(textWidth(b.label, size) * 1.05, hasDetail ? textWidth(b.detail!, small) : 0) + 10;
+    const tagH = size + 8 + (hasDetail ? small + 2 : 0);
+    return { b, rect, stroke, size, small, tagW, tagH };
+  });
+  // every tag where it covers no face and no other tag when there is such a spot (above, below, beside)
+  const spots = layoutTags(drawn.map((d) => d.rect), drawn.map((d) => ({ width: d.tagW, height: d.tagH })), width, height);
   const svg: string[] = [];
-  for (const b of boxes) {
-    const x = b.box.x * scale;
-    const y = b.box.y * scale;
-    const w = b.box.width * scale;
-    const h = b.box.height * scale;
-    const color = b.color ?? '#ffd400';
-    const stroke = Math.max(2, Math.min(4 * grow, w / 40));
-    const size = Math.round(Math.max(12, Math.min(22 * grow, w * 0.3)));
-    const small = Math.round(size * 0.7);
-    const showDetail = b.detail !== undefined && w >= 40;
-    const tagW = Math.max(textWidth(b.label, size) * 1.05, showDetail ? textWidth(b.detail!, small) : 0) + 10;
-    const tagH = size + 8 + (showDetail ? small + 2 : 0);
-    // Above the box when it fits, else just inside its top edge; kept inside the photo horizontally.
-    const tagY = y - tagH >= 0 ? y - tagH : y;
-    const tagX = Math.min(Math.max(0, x - stroke / 2), Math.max(0, width - tagW));
-    svg.push(`<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${color}" stroke-width="${num(stroke)}"/>`);
-    svg.push(`<rect x="${num(tagX)}" y="${num(tagY)}" width="${num(tagW)}" height="${num(tagH)}" fill="${color}" fill-opacity="0.9"/>`);
-    svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + size + 2)}" font-size="${size}" font-weight="bold" fill="#000">${esc(b.label)}</text>`);
-    if (showDetail) svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + size + small + 4)}" font-size="${small}" fill="#000">${esc(b.detail!)}</text>`);
+  for (const d of drawn) {
+    const color = d.b.color ?? '#ffd400';
+    const { x, y, width: w, height: h } = d.rect;
+    svg.push(`<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${color}" stroke-width="${num(d.stroke)}"/>`);
   }
+  drawn.forEach((d, i) => {
+    const color = d.b.color ?? '#ffd400';
+    const { x: tagX, y: tagY } = spots[i]!;
+    svg.push(`<rect x="${num(tagX)}" y="${num(tagY)}" width="${num(d.tagW)}" height="${num(d.tagH)}" fill="${color}" fill-opacity="0.9"/>`);
+    svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + d.size + 2)}" font-size="${d.size}" font-weight="bold" fill="#000">${esc(d.b.label)}</text>`);
+    if (d.b.detail !== undefined) svg.push(`<text x="${num(tagX + 5)}" y="${num(tagY + d.size + d.small + 4)}" font-size="${d.small}" fill="#000">${esc(d.b.detail)}</text>`);
+  });
   return overlaySvg(width, height, svg);
 }
 
