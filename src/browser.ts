@@ -22,21 +22,20 @@ import type { ModelMeta } from './core/model-meta.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
 import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
 import { DETECTOR_FILES } from './detect/engine.js';
-import { anchorsFromBytes, ortDetectionEngine } from './detect/ort-engine.js';
+import { anchorsFromBytes, ortDetectionEngine, releaseSessions } from './detect/ort-engine.js';
 import { detectorFromEngine, type DetectorOptions, type FaceDetector } from './detect/pipeline.js';
-import type { DecodedImage } from './image/photo-pixels.js';
+import { DEFAULT_MAX_SIDE, type DecodedImage } from './image/photo-pixels.js';
+import { isRgbImage } from './core/rgb-image.js';
 import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
 import { ortModelRunner } from './infer/ort-runner.js';
 
 export type { AgeEstimate, DecodedImage, DetectedFace, DetectorOptions, Face, FaceDetector, ModelMeta, PhotoFaces, RgbImage };
-export { HowoldError, InputError, errorMessage };
+export { HowoldError, InputError, errorMessage, DEFAULT_MAX_SIDE };
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { iou } from './detect/pipeline.js';
-export { layoutTags, type Rect, type TagSpot } from './core/tag-layout.js';
+export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';
 export { createFaceTracker, type FaceTracker, type TrackedFace, type TrackerOptions } from './infer/track.js';
 
-/** Node's decode limit (image/decode.ts DEFAULT_MAX_SIDE): photos are shrunk to it before detection, as there. */
-export const DEFAULT_MAX_SIDE = 1600;
 export const DEFAULT_CACHE = 'howold-models-v1';
 
 export type BrowserBackend = 'wasm' | 'webgpu';
@@ -84,8 +83,8 @@ export interface BrowserAgeEstimator {
   dispose(): Promise<void>;
 }
 
-const isRgb = (v: unknown): v is RgbImage =>
-  isPlainObject(v) && (v as Partial<RgbImage>).data instanceof Uint8Array && !(typeof ImageData !== 'undefined' && v instanceof ImageData);
+/** Raw RGB pixels (an RgbImage-shaped object, well formed or not), as opposed to something canvas can draw. */
+const isRgbLike = (v: unknown): v is RgbImage => isPlainObject(v) && (v as Partial<RgbImage>).data instanceof Uint8Array;
 
 /**
  * Decodes `input` to RGB with the EXIF orientation applied (createImageBitmap imageOrientation 'from-image'),
@@ -93,8 +92,8 @@ const isRgb = (v: unknown): v is RgbImage =>
  */
 export async function decodeInBrowser(input: BrowserImageInput, maxSide = DEFAULT_MAX_SIDE, name = 'image'): Promise<DecodedImage> {
   checkInteger(maxSide, 'maxSide', 16, 16384);
-  if (isRgb(input)) {
-    if (input.data.length !== input.width * input.height * 3) throw new InputError('bad_pixels', 'raw pixels must be width*height*3 RGB bytes', name);
+  if (isRgbLike(input)) {
+    if (!isRgbImage(input)) throw new InputError('bad_pixels', 'raw pixels must be width*height*3 RGB bytes', name);
     return { ...input, originalWidth: input.width, originalHeight: input.height };
   }
   let source: CanvasImageSource | ImageData;
@@ -261,9 +260,8 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   const ssd = await open(ssdBytes, DETECTOR_FILES.ssd);
   const landmarks = await open(landmarkBytes, DETECTOR_FILES.landmarks);
   const tiny = await open(tinyBytes, DETECTOR_FILES.tiny);
-  const engine = ortDetectionEngine({ runtime, ssd, landmarks, tiny, anchors: anchorsFromBytes(anchorBytes) }, () => {
-    void Promise.all([ssd.release(), landmarks.release(), tiny.release()]).catch(() => undefined);
-  });
+  const sessions = { runtime, ssd, landmarks, tiny, anchors: anchorsFromBytes(anchorBytes) };
+  const engine = ortDetectionEngine(sessions, () => void releaseSessions(sessions));
   const detector = detectorFromEngine(engine, { ...options.detector, engine: 'onnx' });
   const runner = await ortModelRunner(runtime, await open(ageBytes, 'model.onnx'), 'onnxruntime-web');
   const pipeline = agePipeline(runner, detector, meta, { flip: options.flip, interval: options.interval });

@@ -75,3 +75,4 @@ export { evaluate, type EvalOptions, type EvalPrediction, type EvalResult } from
 export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
 export { estimatePhotos, faceToJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
 export { probabilityUnder } from './infer/age-pipeline.js';
+export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';

@@ -1,12 +1,9 @@
 // Draws each face's box and age on the photo, like how-old.net: sharp composites an SVG layer (librsvg), no canvas.
 // The drawing itself is the reports' (boxesSvg); this keeps the photo's own size and format.
 import sharp from 'sharp';
-import type { FaceJson } from '../index.js';
+import { tagColour, type FaceJson } from '../index.js';
 import { boxesSvg, type LabelledBox } from '../report/gallery.js';
 
-// the web page's colours: face n has the same colour and number here and there
-const COLOURS = ['#ffb400', '#00c2ff', '#ff4f81', '#7ddc1f', '#b98cff', '#ff7a2f', '#00e0b0', '#ffe14d', '#ff9ecf', '#8fb3ff', '#c6f26b', '#e0a96d'];
-const colourOf = (i: number) => COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)}, 90%, 62%)`;
 
 export function ageLabel(face: Pick<FaceJson, 'age' | 'gender'>): string {
   const sign = face.gender ? (face.gender.label === 'female' ? ' \u2640' : ' \u2642') : '';
@@ -19,7 +16,8 @@ export function faceBoxes(faces: FaceJson[]): LabelledBox[] {
     // numbered as predict's lines number them ("face 1"), with the range on every face
     label: `${i + 1}: ${ageLabel(face)}`,
     detail: `${Math.round(face.low)}-${Math.round(face.high)}`,
-    color: colourOf(i),
+    // the web page's colours: face n has the same colour and number here and there
+    color: tagColour(i),
   }));
 }
 

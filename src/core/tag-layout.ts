@@ -1,6 +1,14 @@
 // Where to put each face's label so that it covers no face and no other label: the page and the annotated photos
 // (report/gallery.ts boxesSvg) place their tags with it. Greedy, in the order given: each tag takes the first spot,
 // in order of preference, that overlaps nothing already there, else the spot overlapping the least.
+// Distinct hues readable with black text; past twelve faces, more hues by the golden angle.
+const TAG_COLOURS = ['#ffb400', '#00c2ff', '#ff4f81', '#7ddc1f', '#b98cff', '#ff7a2f', '#00e0b0', '#ffe14d', '#ff9ecf', '#8fb3ff', '#c6f26b', '#e0a96d'];
+
+/** The colour of face i's box and tag: the same on the page and in annotated photos. */
+export function tagColour(i: number): string {
+  return TAG_COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)}, 90%, 62%)`;
+}
+
 export interface Rect {
   x: number;
   y: number;

@@ -1,14 +1,13 @@
-// Worker thread of `howold data prepare`: decodes, detects and crops one chunk of rows at a time.
+// Worker thread of `howold data prepare`: decodes, detects and crops one chunk of rows at a time (prepareRows).
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeImage } from '../image/decode.js';
-import { errorCode, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { createFaceDetector, type FaceDetector } from '../detect/index.js';
-import { cropLabelledFace, type CropSpec } from './labelled-face.js';
-import type { LabelledRow, SplitName } from '../core/types.js';
+import type { CropSpec } from './labelled-face.js';
+import { prepareRows, type PrepareRow, type PreparedRows } from './prepare-rows.js';
 
 export interface PrepareTask {
   shard: number;
-  rows: (LabelledRow & { split: SplitName })[];
+  rows: PrepareRow[];
 }
 
 export interface PrepareWorkerData {
@@ -17,7 +16,7 @@ export interface PrepareWorkerData {
 
 export type WorkerMessage =
   | { type: 'progress'; shard: number; done: number }
-  | { type: 'shard'; shard: number; faces: { path: string; age: number; gender?: string; split: SplitName; pixels: Uint8Array }[]; rejects: { path: string; reason: string; detail?: string }[] }
+  | ({ type: 'shard'; shard: number } & PreparedRows)
   | { type: 'ready' }
   | { type: 'fatal'; message: string };
 
@@ -26,20 +25,9 @@ const port = parentPort!;
 let detector: FaceDetector | undefined;
 
 async function runTask(task: PrepareTask): Promise<void> {
-  const faces: Extract<WorkerMessage, { type: 'shard' }>['faces'] = [];
-  const rejects: Extract<WorkerMessage, { type: 'shard' }>['rejects'] = [];
-  let done = 0;
-  for (const row of task.rows) {
-    try {
-      const image = await decodeImage(row.path);
-      const crop = await cropLabelledFace(image, row, spec, detector);
-      faces.push({ path: row.path, age: row.age, gender: row.gender, split: row.split, pixels: crop.pixels.data });
-    } catch (err) {
-      rejects.push({ path: row.path, reason: errorCode(err), detail: errorMessage(err) });
-    }
-    done += 1;
-    if (done % 25 === 0) port.postMessage({ type: 'progress', shard: task.shard, done } satisfies WorkerMessage);
-  }
+  const { faces, rejects } = await prepareRows(task.rows, spec, detector, (done) =>
+    port.postMessage({ type: 'progress', shard: task.shard, done } satisfies WorkerMessage),
+  );
   port.postMessage({ type: 'shard', shard: task.shard, faces, rejects } satisfies WorkerMessage);
 }
 

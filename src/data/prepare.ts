@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { startTsWorker } from '../core/ts-worker.js';
 import type { LabelledRow, SplitName } from '../core/types.js';
 import { HowoldError } from '../core/errors.js';
-import { finishedShards, writeIndex, writeShard, type PreparedFace, type ShardIndex } from './shards.js';
+import { finishedShards, writeIndex, writeShard, type ShardIndex } from './shards.js';
 import type { CropSpec } from './labelled-face.js';
 import type { PrepareTask, WorkerMessage } from './prepare-worker.js';
 
@@ -91,8 +91,7 @@ export async function prepareShards(rows: (LabelledRow & { split: SplitName })[]
           done += chunkLength - (progressOf.get(msg.shard) ?? 0);
           progressOf.delete(msg.shard);
           options.onProgress?.(done, total);
-          const faces = msg.faces as PreparedFace[];
-          writes.push(writeShard(options.out, msg.shard, options.spec.size, faces, msg.rejects));
+          writes.push(writeShard(options.out, msg.shard, options.spec.size, msg.faces, msg.rejects));
           next();
         } else if (msg.type === 'fatal') {
           reject(new HowoldError('worker_failed', `prepare worker failed: ${msg.message}`));

@@ -6,18 +6,10 @@ import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { errorMessage, HowoldError } from '../core/errors.js';
 import { DETECTOR_FILES, type DetectionEngine } from './engine.js';
-import { anchorsFromBytes, ortDetectionEngine } from './ort-engine.js';
+import { anchorsFromBytes, ortDetectionEngine, releaseSessions, type DetectorSessions } from './ort-engine.js';
 import { DETECTOR_MODEL_DIR } from './paths.js';
 
-interface Sessions {
-  runtime: typeof ort;
-  ssd: ort.InferenceSession;
-  landmarks: ort.InferenceSession;
-  tiny: ort.InferenceSession;
-  anchors: Float32Array;
-}
-
-const shared = new Map<string, { sessions: Promise<Sessions>; users: number }>();
+const shared = new Map<string, { sessions: Promise<DetectorSessions>; users: number }>();
 
 async function loadRuntime(): Promise<typeof ort> {
   if (process.env.HOWOLD_DISABLE_ONNXRUNTIME) throw new Error('disabled by HOWOLD_DISABLE_ONNXRUNTIME');
@@ -25,7 +17,7 @@ async function loadRuntime(): Promise<typeof ort> {
   return mod.InferenceSession ? mod : mod.default!;
 }
 
-async function openSessions(dir: string): Promise<Sessions> {
+async function openSessions(dir: string): Promise<DetectorSessions> {
   const runtime = await loadRuntime();
   const options: ort.InferenceSession.SessionOptions = {
     // One thread: a photo's detection is one stream; a server gets its parallelism from concurrent requests.
@@ -53,9 +45,7 @@ function release(dir: string): void {
   entry.users -= 1;
   if (entry.users > 0) return;
   shared.delete(dir);
-  void entry.sessions
-    .then((s) => Promise.all([s.ssd.release(), s.landmarks.release(), s.tiny.release()]))
-    .catch(() => undefined);
+  void entry.sessions.then(releaseSessions, () => undefined);
 }
 
 /**
@@ -69,7 +59,7 @@ export async function createOnnxEngine(dir = DETECTOR_MODEL_DIR): Promise<Detect
     shared.set(dir, entry);
   }
   entry.users += 1;
-  let s: Sessions;
+  let s: DetectorSessions;
   try {
     s = await entry.sessions;
   } catch (err) {

@@ -27,6 +27,14 @@ export function anchorsFromBytes(bytes: Uint8Array): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** Releases the three sessions (errors ignored: nothing more can be done with a session that fails to close). */
+export function releaseSessions(s: Pick<DetectorSessions, 'ssd' | 'landmarks' | 'tiny'>): Promise<void> {
+  return Promise.all([s.ssd.release(), s.landmarks.release(), s.tiny.release()]).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** A detection engine on open sessions; `release` runs once, on the first dispose(). */
 export function ortDetectionEngine(s: DetectorSessions, release: () => void): DetectionEngine {
   const { runtime } = s;

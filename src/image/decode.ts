@@ -3,10 +3,10 @@ import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { isRgbImage } from '../core/rgb-image.js';
-import type { DecodedImage } from './photo-pixels.js';
+import { DEFAULT_MAX_SIDE, type DecodedImage } from './photo-pixels.js';
 
 export { isRgbImage };
-export { toPhotoPixels, type DecodedImage } from './photo-pixels.js';
+export { DEFAULT_MAX_SIDE, toPhotoPixels, type DecodedImage } from './photo-pixels.js';
 
 export interface DecodeOptions {
   /** Images with more pixels than this are refused before decoding (decompression bombs). */
@@ -16,7 +16,6 @@ export interface DecodeOptions {
 }
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
-export const DEFAULT_MAX_SIDE = 1600;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
 
 /** Something that names an image: a path, encoded bytes, or pixels already decoded. */

@@ -1,6 +1,9 @@
 // Faces found on a decoded (maybe shrunk) image, mapped back to the photo's own pixels. Pure: Node and browser share it.
 import type { Box, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 
+/** Longer side photos are shrunk to on decode, in Node (sharp) and in the browser alike: enough for faces. */
+export const DEFAULT_MAX_SIDE = 1600;
+
 /** Decoded pixels, plus the size of the photo itself (EXIF orientation applied) before any shrink on load. */
 export interface DecodedImage extends RgbImage {
   originalWidth: number;

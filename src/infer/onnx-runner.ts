@@ -5,7 +5,7 @@ import type * as ort from 'onnxruntime-node';
 import { initBackend, tf } from '../tf/backend.js';
 import { uniqueNames } from '../export/onnx.js';
 import { checkInteger, invalid } from '../core/checks.js';
-import { checkBatch, imageShape, ortModelRunner, type Engine, type ModelRunner } from './ort-runner.js';
+import { imageShape, modelRunner, ortModelRunner, type Engine, type ModelRunner } from './ort-runner.js';
 import { errorMessage, HowoldError, InputError } from '../core/errors.js';
 
 export type { Engine, ModelRunner };
@@ -82,20 +82,14 @@ export function createTfjsRunner(model: tf.LayersModel, note?: string): ModelRun
   const inputShape = imageShape(model.inputs[0].shape, 'TF.js model');
   // named exactly as exportOnnx names its outputs, so both engines answer with the same keys
   const outputNames = uniqueNames(model.outputs.map((t) => t.sourceLayer.name), new Set());
-  let live: tf.LayersModel | undefined = model;
-
-  return {
+  return modelRunner({
     engine: 'tfjs',
-    note,
-    inputSize: inputShape[0],
+    ...(note === undefined ? {} : { note }),
     inputShape,
     outputNames,
     async run(input, batch) {
-      checkBatch(input, batch, inputShape);
-      if (!live) throw new HowoldError('disposed', 'the model runner has been disposed');
-      const m = live;
       const outputs = tf.tidy(() => {
-        const y = m.predict(tf.tensor4d(input, [batch, ...inputShape]));
+        const y = model.predict(tf.tensor4d(input, [batch, ...inputShape]));
         return Array.isArray(y) ? y : [y];
       });
       try {
@@ -105,9 +99,8 @@ export function createTfjsRunner(model: tf.LayersModel, note?: string): ModelRun
         outputs.forEach((t) => t.dispose());
       }
     },
-    async dispose() {
-      live?.dispose();
-      live = undefined;
+    release: () => {
+      model.dispose();
     },
-  };
+  });
 }

@@ -2,7 +2,7 @@
 // imports: the browser entry shares it.
 import { checkInteger, invalid } from '../core/checks.js';
 import { HowoldError } from '../core/errors.js';
-import type { OrtRuntime, OrtSession } from '../core/ort.js';
+import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
 
 export type Engine = 'onnxruntime-node' | 'onnxruntime-web' | 'tfjs';
 
@@ -54,26 +54,44 @@ export async function ortModelRunner(runtime: OrtRuntime, session: OrtSession, e
     await session.release();
     throw err;
   }
-  const outputNames = [...session.outputNames];
-  let live: OrtSession | undefined = session;
-
-  return {
+  return modelRunner({
     engine,
+    inputShape,
+    outputNames: [...session.outputNames],
+    run: (input, batch) => runFloat32(runtime, session, input, [batch, ...inputShape]),
+    release: () => session.release(),
+  });
+}
+
+/**
+ * A ModelRunner around an engine's own `run`: checks each batch against the input shape, refuses to run after
+ * dispose() and releases the engine's resources once.
+ */
+export function modelRunner(spec: {
+  engine: Engine;
+  note?: string;
+  inputShape: [number, number, number];
+  outputNames: string[];
+  run: (input: Float32Array, batch: number) => Promise<Record<string, Float32Array>>;
+  release: () => void | Promise<void>;
+}): ModelRunner {
+  const { inputShape } = spec;
+  let disposed = false;
+  return {
+    engine: spec.engine,
+    ...(spec.note === undefined ? {} : { note: spec.note }),
     inputSize: inputShape[0],
     inputShape,
-    outputNames,
+    outputNames: spec.outputNames,
     async run(input, batch) {
       checkBatch(input, batch, inputShape);
-      if (!live) throw new HowoldError('disposed', 'the model runner has been disposed');
-      const result = await live.run({ [inputName]: new runtime.Tensor('float32', input, [batch, ...inputShape]) });
-      const out: Record<string, Float32Array> = {};
-      for (const name of outputNames) out[name] = result[name]!.data as Float32Array;
-      return out;
+      if (disposed) throw new HowoldError('disposed', 'the model runner has been disposed');
+      return spec.run(input, batch);
     },
     async dispose() {
-      const s = live;
-      live = undefined;
-      await s?.release();
+      if (disposed) return;
+      disposed = true;
+      await spec.release();
     },
   };
 }

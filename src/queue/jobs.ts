@@ -73,18 +73,23 @@ export function hashFile(path: string): Promise<string> {
   });
 }
 
-/** Hashes of many files, a few reads in flight; a file that cannot be read gets its Error in its slot. */
-export async function hashFiles(paths: string[], inFlight = 16): Promise<(string | Error)[]> {
-  const out: (string | Error)[] = new Array(paths.length);
+/** `fn` over `items` with at most `limit` calls in flight; results in the items' order. */
+export async function mapLimit<T, U>(items: T[], limit: number, fn: (item: T) => Promise<U>): Promise<U[]> {
+  const out: U[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
-    while (next < paths.length) {
+    while (next < items.length) {
       const i = next++;
-      out[i] = await hashFile(paths[i]!).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      out[i] = await fn(items[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(inFlight, paths.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
+}
+
+/** Hashes of many files, a few reads in flight; a file that cannot be read gets its Error in its slot. */
+export function hashFiles(paths: string[], inFlight = 16): Promise<(string | Error)[]> {
+  return mapLimit(paths, inFlight, (path) => hashFile(path).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
 }
 
 /** Hash of a model folder's description and weights: the model part of a predict job's id. */

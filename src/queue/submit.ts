@@ -3,7 +3,7 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { HowoldError, errorMessage } from '../core/errors.js';
 import { QUEUE_NAME, openRedis } from './connection.js';
-import type { JobData, JobProgress } from './jobs.js';
+import { mapLimit, type JobData, type JobProgress } from './jobs.js';
 
 export interface QueuedJob<D extends JobData> {
   id: string;
@@ -37,27 +37,19 @@ export interface SubmitSummary {
   failed: number;
 }
 
+/** The summary line the submitting commands print. */
+export function formatSubmitSummary(q: SubmitSummary): string {
+  return `queue: ${q.jobs} jobs, ${q.added} added, ${q.alreadyDone} already done, ${q.retried} retried, ${q.failed} failed`;
+}
+
 const ADD_BATCH = 500;
 
 export const JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1000 },
-  // finished jobs stay, so that resubmitting finds them done; see docs/scale.md for clearing them
+  // finished jobs stay, so that resubmitting finds them done (clearing them is the operator's: BullMQ's queue.clean)
   removeOnComplete: false,
   removeOnFail: false,
 };
-
-async function mapLimit<T, U>(items: T[], limit: number, fn: (item: T) => Promise<U>): Promise<U[]> {
-  const out: U[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
 
 /** Submits `jobs` and resolves when every one has completed or failed for good. */
 export async function submitJobs<D extends JobData, R>(jobs: QueuedJob<D>[], options: SubmitOptions<R>): Promise<SubmitSummary> {

@@ -7,6 +7,7 @@ import {
   decodeInBrowser,
   layoutTags,
   probabilityUnder,
+  tagColour,
   type BrowserAgeEstimator,
   type Rect,
 } from 'howold/browser';
@@ -35,10 +36,6 @@ interface ShownResult {
 interface ApiError {
   error: { code: string; message: string };
 }
-
-// Distinct hues readable with black text; past twelve faces, more hues by the golden angle.
-const COLOURS = ['#ffb400', '#00c2ff', '#ff4f81', '#7ddc1f', '#b98cff', '#ff7a2f', '#00e0b0', '#ffe14d', '#ff9ecf', '#8fb3ff', '#c6f26b', '#e0a96d'];
-const colourOf = (i: number) => COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)} 90% 62%)`;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const drop = $<HTMLElement>('drop');
@@ -184,7 +181,7 @@ function drawFaces(result: ShownResult, summary: string | undefined): void {
     .sort((a, b) => (a.face.id ?? 0) - (b.face.id ?? 0) || a.face.box.x + a.face.box.width / 2 - (b.face.box.x + b.face.box.width / 2));
   faces.forEach(({ face }, order) => {
     const n = face.id ?? order + 1;
-    const colour = colourOf(n - 1);
+    const colour = tagColour(n - 1);
     const { x, y, width, height } = face.box;
     const left = Math.max(0, x);
     const top = Math.max(0, y);
@@ -256,7 +253,7 @@ function drawFaces(result: ShownResult, summary: string | undefined): void {
   if (summary !== undefined) status.textContent = summary;
 }
 
-/** Puts each tag where it covers no face and no other tag (see layout.ts), in the pixels the photo is shown at. */
+/** Puts each tag where it covers no face and no other tag (core/tag-layout.ts), in the pixels the photo is shown at. */
 function placeTags(): void {
   const W = facesLayer.clientWidth;
   const H = facesLayer.clientHeight;

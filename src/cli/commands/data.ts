@@ -7,7 +7,7 @@ import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { DATASET_FORMATS, openDataset, readDataset, type DatasetFormat } from '../../data/readers/index.js';
 import { splitDataset } from '../../data/splits.js';
 import { prepareShards, type PrepareOptions, type PrepareResult } from '../../data/prepare.js';
-import { submitPrepare, type QueuedPrepareResult } from '../../queue/prepare-submit.js';
+import type { QueuedPrepareResult } from '../../queue/prepare-submit.js';
 import { readShardIndex, type ShardIndex } from '../../data/shards.js';
 import type { FaceSource } from '../../data/labelled-face.js';
 import type { DetectorMode } from '../../detect/index.js';
@@ -85,7 +85,10 @@ export function register(program: Command): void {
       process.stderr.write(`${rows.length} labelled rows from ${source} (${rejects.total} rejected by the reader)\n`);
       const progress = createProgress(rows.length, 'prepare');
       const run = (o: PrepareOptions): Promise<PrepareResult & Partial<Pick<QueuedPrepareResult, 'queue' | 'failedShards'>>> =>
-        flags.queue ? submitPrepare(withSplits, { ...o, url: flags.queue }) : prepareShards(withSplits, o);
+        flags.queue
+          ? // BullMQ and its Redis client load only for --queue
+            import('../../queue/prepare-submit.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
+          : prepareShards(withSplits, o);
       const result = await run({
         out: resolve(flags.out),
         format: flags.format,
@@ -101,8 +104,8 @@ export function register(program: Command): void {
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(`${formatIndex(result.index)}\n`);
       if (result.queue) {
-        const q = result.queue;
-        process.stdout.write(`queue: ${q.jobs} jobs, ${q.added} added, ${q.alreadyDone} already done, ${q.retried} retried, ${q.failed} failed\n`);
+        const { formatSubmitSummary } = await import('../../queue/submit.js');
+        process.stdout.write(`${formatSubmitSummary(result.queue)}\n`);
         for (const f of result.failedShards ?? []) process.stderr.write(`howold data prepare: shard ${f.shard} failed: ${f.reason}\n`);
       }
       process.stdout.write(

@@ -18,7 +18,6 @@ import {
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
 import { openLines } from '../lines.js';
-import { submitPredict } from '../../queue/predict-submit.js';
 import type { SubmitSummary } from '../../queue/submit.js';
 
 export interface PredictFlags {
@@ -214,6 +213,8 @@ export async function runPredict(
       emit(entry);
     };
     if (flags.queue) {
+      // loaded only for --queue: BullMQ and its Redis client are not needed by an in-process run
+      const { submitPredict } = await import('../../queue/predict-submit.js');
       const queued = await submitPredict(
         files,
         { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, onProgress: (done) => progress?.update(done) },
@@ -253,8 +254,8 @@ export async function runPredict(
   }
   summary.seconds = (Date.now() - started) / 1000;
   if (queueSummary) {
-    const q = queueSummary;
-    err.write(`howold predict: queue: ${q.jobs} jobs, ${q.added} added, ${q.alreadyDone} already done, ${q.retried} retried, ${q.failed} failed\n`);
+    const { formatSubmitSummary } = await import('../../queue/submit.js');
+    err.write(`howold predict: ${formatSubmitSummary(queueSummary)}\n`);
   }
   if (flags.json) out.write(`${firstEntry ? '' : '\n'}],\n"summary": ${JSON.stringify(summary)}}\n`);
   else err.write(`howold predict: ${formatSummary(summary)}\n`);
