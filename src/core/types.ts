@@ -59,8 +59,11 @@ export interface Preprocessing {
   std: [number, number, number];
   /** Crop side as a multiple of the face scale (see image/align.ts). */
   margin: number;
-  /** 'eyes': rotate so the eyes are level; 'none': the image is already an aligned crop. */
-  align: 'eyes' | 'none';
+  /**
+   * 'eyes': rotate so the eyes are level, framed by eyes and mouth; 'landmarks': eye-level, framed by the
+   * 68-landmark box; 'none': the image is already an aligned crop (see image/align.ts).
+   */
+  align: 'eyes' | 'landmarks' | 'none';
 }
 
 /** One labelled sample from any dataset reader. */

@@ -12,6 +12,8 @@ export type FaceSource = 'detect' | 'box' | 'aligned';
 export interface CropSpec {
   size: number;
   margin: number;
+  /** Frame of detected faces (image/align.ts): 'eyes' (default) or 'landmarks'. */
+  align?: 'eyes' | 'landmarks';
   source: FaceSource;
   /** With 'detect': when no face is found, use the whole image as an aligned crop instead of rejecting it. */
   fallbackToWhole?: boolean;
@@ -72,5 +74,5 @@ export async function cropLabelledFace(
     if (spec.fallbackToWhole) return whole();
     throw new InputError('no_face', 'no face found', row.path);
   }
-  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: 'eyes' }), detected: true };
+  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: spec.align ?? 'eyes' }), detected: true };
 }

@@ -51,7 +51,7 @@ export function indexBase(options: Pick<PrepareOptions, 'source' | 'format' | 's
     source: options.source,
     format: options.format,
     size: spec.size,
-    preprocessing: { margin: spec.margin, align: spec.source === 'aligned' ? 'none' : 'eyes', faceSource: spec.source, size: spec.size },
+    preprocessing: { margin: spec.margin, align: spec.source === 'aligned' ? 'none' : spec.align ?? 'eyes', faceSource: spec.source, size: spec.size },
     seed: options.seed,
   };
 }

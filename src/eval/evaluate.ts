@@ -83,7 +83,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
         const { pixels, detected } = await cropLabelledFace(
           image,
           row,
-          { size: p.inputSize, margin: p.margin, source: 'detect', fallbackToWhole: true },
+          { size: p.inputSize, margin: p.margin, align: p.align === 'landmarks' ? 'landmarks' : 'eyes', source: 'detect', fallbackToWhole: true },
           detector,
         );
         if (!detected) misses += 1;

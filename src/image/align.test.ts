@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { ArgumentError } from '../core/errors.js';
 import type { FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { createFaceDetector, type FaceDetector } from '../detect/index.js';
-import { BOX_SCALE, DEFAULT_MARGIN, alignFace, cropBox, faceFrame, resizeWhole, toCrop, warpSquare } from './align.js';
+import { BOX_SCALE, DEFAULT_MARGIN, LANDMARK_BOX_PER_SCALE, alignFace, cropBox, faceFrame, landmarkBoxFrame, resizeWhole, toCrop, warpSquare } from './align.js';
 import { decodeImage } from './decode.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,6 +79,54 @@ describe('faceFrame', () => {
     const p = { x: 5, y: 5 };
     assert.throws(() => faceFrame({ leftEye: p, rightEye: p, nose: p, mouthLeft: p, mouthRight: p }), ArgumentError);
     assert.throws(() => faceFrame({ leftEye: { x: Number.NaN, y: 0 }, rightEye: p, nose: p, mouthLeft: p, mouthRight: p }), ArgumentError);
+  });
+});
+
+describe('landmarkBoxFrame', () => {
+  const lm: FaceLandmarks = {
+    leftEye: { x: 100, y: 100 },
+    rightEye: { x: 140, y: 100 },
+    nose: { x: 120, y: 120 },
+    mouthLeft: { x: 105, y: 150 },
+    mouthRight: { x: 135, y: 150 },
+  };
+  const rotate = (p: Point, a: number): Point => ({ x: p.x * Math.cos(a) - p.y * Math.sin(a), y: p.x * Math.sin(a) + p.y * Math.cos(a) });
+
+  test('centre and longer side of the 68-point box, measured along and across the eye line', () => {
+    const points = [{ x: 90, y: 80 }, { x: 150, y: 80 }, { x: 120, y: 170 }, { x: 95, y: 130 }];
+    const level = landmarkBoxFrame({ ...lm, points });
+    assert.deepEqual(level.centre, { x: 120, y: 125 });
+    assert.equal(level.scale, 90);
+    assert.equal(level.angle, 0);
+    // The same face turned 30 degrees: same side, centre turned with it, angle of the eye line.
+    const a = Math.PI / 6;
+    const turned = landmarkBoxFrame({
+      leftEye: rotate(lm.leftEye, a), rightEye: rotate(lm.rightEye, a), nose: rotate(lm.nose, a),
+      mouthLeft: rotate(lm.mouthLeft, a), mouthRight: rotate(lm.mouthRight, a), points: points.map((p) => rotate(p, a)),
+    });
+    const c = rotate({ x: 120, y: 125 }, a);
+    assert.ok(Math.abs(turned.scale - 90) < 1e-9 && Math.abs(turned.angle - a) < 1e-9);
+    assert.ok(Math.hypot(turned.centre.x - c.x, turned.centre.y - c.y) < 1e-9);
+  });
+
+  test('without the 68 points: the five-point frame, scaled to a landmark box', () => {
+    const f = landmarkBoxFrame(lm);
+    assert.deepEqual(f.centre, faceFrame(lm).centre);
+    assert.equal(f.scale, 50 * LANDMARK_BOX_PER_SCALE);
+    assert.throws(() => landmarkBoxFrame({ ...lm, points: [{ x: 1, y: 1 }, { x: 1, y: 1 }, { x: 1, y: 1 }] }), ArgumentError);
+  });
+
+  test("alignFace 'landmarks' crops margin x the box around its centre", () => {
+    // A white square exactly the landmark box on black: at margin 2 it fills the middle half of the crop.
+    const image = solid(300, 300, [0, 0, 0]);
+    for (let y = 80; y < 170; y++) for (let x = 75; x < 165; x++) image.data.set([255, 255, 255], (y * 300 + x) * 3);
+    const points = [{ x: 75, y: 80 }, { x: 165, y: 80 }, { x: 120, y: 170 }];
+    const crop = alignFace(image, { landmarks: { ...lm, points } }, { size: 40, margin: 2, align: 'landmarks' });
+    const at = (x: number, y: number) => crop.data[(y * 40 + x) * 3]!;
+    assert.equal(at(20, 20), 255);
+    assert.equal(at(12, 20), 255);
+    assert.equal(at(8, 20), 0);
+    assert.equal(at(20, 31), 0);
   });
 });
 

@@ -10,6 +10,11 @@
 // The crop is the square of side margin x scale around the centre, rotated by angle.
 // DEFAULT_MARGIN reproduces UTKFace's framing: on 198 UTKFace crops (200 px) the detected centre is at (98, 98)
 // and 200 / scale has median 2.45 (10th-90th percentile 2.30-2.56), so an aligned photo crop looks like a UTKFace one.
+//
+// Landmark-box frame (align 'landmarks'): the box around all 68 landmarks, measured in the eye-level frame (so it
+// is rotated with the eyes), centred on that box, side = margin x the box's longer side. This is the frame
+// face-api.js gives its AgeGenderNet (the 68-point box, slightly padded, there not rotated); measured on the
+// FairFace sample its original network read 51.8% of age groups right in this frame against 49.1% in UTKFace's.
 import { checkInteger, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import type { Box, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
 import { isRgbImage } from '../core/rgb-image.js';
@@ -19,11 +24,21 @@ export interface AlignSpec {
   size: number;
   /** Crop side as a multiple of the face scale (see above). Ignored with align 'none'. */
   margin: number;
-  /** 'eyes': rotate so the eyes are level; 'none': the image already is an aligned crop, resize it whole. */
+  /**
+   * 'eyes': rotate so the eyes are level, side = margin x face scale; 'landmarks': eye-level too, side = margin x
+   * the 68-landmark box; 'none': the image already is an aligned crop, resize it whole.
+   */
   align: Preprocessing['align'];
 }
 
 export const DEFAULT_MARGIN = 2.45;
+/** The margin of the landmark-box frame: face-api.js pads the 68-point box by about this much. */
+export const LANDMARK_BOX_MARGIN = 1.2;
+/**
+ * The 68-point box's longer side as a multiple of the face scale, for faces that only carry the five named points
+ * (median 2.20 over 200 UTKFace detections, 10th-90th percentile 1.99-2.33).
+ */
+export const LANDMARK_BOX_PER_SCALE = 2.2;
 /**
  * Face scale of a face box without landmarks, as a fraction of the box's longer side. Measured on face-api boxes:
  * median 0.336 (SSD, group photos), 0.38 (SSD, UTKFace), 0.347 (TinyFaceDetector, UTKFace).
@@ -55,14 +70,51 @@ export function faceFrame(landmarks: FaceLandmarks): FaceFrame {
 }
 
 /**
- * A size x size crop of a face: rotated so the eyes are level, centred between eyes and mouth, side = margin x
- * face scale. With align 'none' the face is ignored (may be null) and the whole image is resized (see resizeWhole).
+ * The landmark-box frame (see above): centre and longer side (as `scale`) of the box around the 68 points in the
+ * eye-level frame. Without the 68 points, the five-point frame with its scale times LANDMARK_BOX_PER_SCALE.
+ */
+export function landmarkBoxFrame(landmarks: FaceLandmarks): FaceFrame {
+  const eyeFrame = faceFrame(landmarks);
+  const points = landmarks.points;
+  if (!Array.isArray(points) || points.length < 3) return { ...eyeFrame, scale: eyeFrame.scale * LANDMARK_BOX_PER_SCALE };
+  const cos = Math.cos(eyeFrame.angle);
+  const sin = Math.sin(eyeFrame.angle);
+  let minU = Infinity;
+  let maxU = -Infinity;
+  let minV = Infinity;
+  let maxV = -Infinity;
+  for (const p of points) {
+    if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', 'landmarks.points[]', p);
+    // coordinates along the eye line (u) and across it (v)
+    const u = p.x * cos + p.y * sin;
+    const v = -p.x * sin + p.y * cos;
+    minU = Math.min(minU, u);
+    maxU = Math.max(maxU, u);
+    minV = Math.min(minV, v);
+    maxV = Math.max(maxV, v);
+  }
+  const side = Math.max(maxU - minU, maxV - minV);
+  if (!(side > 0)) throw invalid('landmarks with distinct points', 'landmarks.points', 'degenerate points');
+  const u = (minU + maxU) / 2;
+  const v = (minV + maxV) / 2;
+  return { centre: { x: u * cos - v * sin, y: u * sin + v * cos }, angle: eyeFrame.angle, scale: side };
+}
+
+/** The frame alignFace crops for `align` ('eyes' or 'landmarks'). */
+export function frameFor(landmarks: FaceLandmarks, align: 'eyes' | 'landmarks'): FaceFrame {
+  return align === 'landmarks' ? landmarkBoxFrame(landmarks) : faceFrame(landmarks);
+}
+
+/**
+ * A size x size crop of a face, rotated so the eyes are level: with align 'eyes' centred between eyes and mouth,
+ * side = margin x face scale; with 'landmarks' centred on the 68-point box, side = margin x its longer side. With
+ * align 'none' the face is ignored (may be null) and the whole image is resized (see resizeWhole).
  */
 export function alignFace(image: RgbImage, face: { landmarks: FaceLandmarks } | null, spec: AlignSpec): RgbImage {
   const { size, margin, align } = checkSpec(spec);
   if (align === 'none') return resizeWhole(image, size);
   if (!isPlainObject(face) || !isPlainObject(face.landmarks)) throw invalid('a face with landmarks', 'face', face);
-  const frame = faceFrame(face.landmarks);
+  const frame = frameFor(face.landmarks, align);
   return warpSquare(image, frame.centre, frame.angle, margin * frame.scale, size);
 }
 
@@ -174,7 +226,7 @@ function checkSpec(spec: AlignSpec): AlignSpec {
   return {
     size: checkInteger(spec.size, 'spec.size', 1, 4096),
     margin: checkNumber(spec.margin, 'spec.margin', 0.1, 20),
-    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'none'] as const),
+    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'landmarks', 'none'] as const),
   };
 }
 

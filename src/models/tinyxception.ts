@@ -96,7 +96,7 @@ export interface FaceApiAgeModelOptions {
  * on a(f) with spread sigma. Training then refines a head that is right from step one (a random head took
  * several epochs to get back to face-api's MAE).
  */
-export function initDexFromRegression(ageLayer: tf.layers.Layer, w: tf.Tensor, b: tf.Tensor, sigma = 6): void {
+export function initDexFromRegression(ageLayer: tf.layers.Layer, w: tf.Tensor, b: tf.Tensor, sigma = DEX_INIT_SIGMA): void {
   const [kernel, bias] = tf.tidy(() => {
     const classes = tf.range(0, 101, 1, 'float32');
     const scale = 1 / (sigma * sigma);
@@ -106,6 +106,29 @@ export function initDexFromRegression(ageLayer: tf.layers.Layer, w: tf.Tensor, b
   });
   ageLayer.setWeights([kernel!, bias!]);
   tf.dispose([kernel!, bias!]);
+}
+
+/**
+ * Spread of the starting Gaussian head, years. A Gaussian clipped at age 0 has its mean above its centre (for a
+ * regression of 1 year: +3.9 years with sigma 6, +1.5 with sigma 3); with sigma 6 the head read FairFace's 0-2
+ * year olds 5.8 years older than face-api's regression did.
+ */
+export const DEX_INIT_SIGMA = 3;
+
+/**
+ * face-api.js's AgeGenderNet as it is: the backbone and its linear age regression (output 'age', [n, 1], years),
+ * every layer frozen. The teacher of distillation (train --distill) and the reference line of bench:robust.
+ */
+export async function buildFaceApiAgeRegression(): Promise<tf.LayersModel> {
+  const input = tf.input({ shape: [112, 112, 3], name: 'face' });
+  const age = tf.layers.dense({ units: 1, name: 'age' }).apply(tinyXceptionFeatures(input)) as SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: age, name: 'faceapi_age_regression' });
+  const weights = await readFaceApiAgeGenderWeights();
+  setFaceApiWeights(model, weights);
+  model.getLayer('age').setWeights([weights['fc/age/weights']!, weights['fc/age/bias']!]);
+  tf.dispose(Object.values(weights));
+  for (const layer of model.layers) layer.trainable = false;
+  return model;
 }
 
 const FREEZE_ORDER = ['entry_flow', 'middle_flow', 'exit_flow'] as const;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tf } from '../tf/backend.js';
-import { evaluate, fit, type FitOptions } from './fit.js';
+import { evaluate, fit, gaussianTargets, type FitOptions } from './fit.js';
+import { batchToInput } from './tensors.js';
 import { initTrainingBackend } from './run.js';
 import { syntheticData, tinyModel, TINY_PREPROCESSING } from './testing.js';
 import type { FitContext } from './types.js';
@@ -108,6 +109,50 @@ describe('fit', () => {
     assert.equal(m.n, 16);
     assert.equal(tf.memory().numTensors, beforeEval);
     model.dispose();
+  });
+
+  it('gaussianTargets: distributions over the ages whose mean is the age away from the ends', async () => {
+    const t = gaussianTargets(tf.tensor1d([30, 0.5, 150]), 101, 3);
+    const rows = (await t.array()) as number[][];
+    t.dispose();
+    for (const row of rows) assert.ok(Math.abs(row.reduce((s, p) => s + p, 0) - 1) < 1e-5);
+    const mean = rows[0]!.reduce((s, p, k) => s + p * k, 0);
+    assert.ok(Math.abs(mean - 30) < 1e-3, `mean ${mean}`);
+    assert.ok(rows[2]![100]! > 0.1, 'an age past the last class sits on the last class');
+  });
+
+  it('distillation pulls the predictions towards the teacher; age weights change what is learnt', async () => {
+    // A teacher that says 70 for every face; the synthetic ages are spread over 0..100.
+    const input = tf.input({ shape: [TINY_PREPROCESSING.inputSize, TINY_PREPROCESSING.inputSize, 3] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 1, kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 70 }) }).apply(flat) as tf.SymbolicTensor;
+    const teacher = tf.model({ inputs: input, outputs: out });
+    const meanPrediction = async (model: tf.LayersModel) => {
+      let sum = 0;
+      let n = 0;
+      for await (const batch of syntheticData(2, 32, 99)()) {
+        const x = batchToInput(batch, TINY_PREPROCESSING);
+        const probs = model.predict(x) as tf.Tensor2D;
+        const ages = tf.sum(tf.mul(probs, tf.range(0, 101)), 1);
+        sum += (await ages.sum().data())[0]!;
+        n += batch.count;
+        tf.dispose([x, probs, ages]);
+      }
+      return sum / n;
+    };
+    const plain = tinyModel();
+    await fit(plain, syntheticData(6, 16), { ...BASE, epochs: 3 });
+    const distilled = tinyModel();
+    await fit(distilled, syntheticData(6, 16), { ...BASE, epochs: 3, distill: { teacher, weight: 0.8 } });
+    const [p, d] = [await meanPrediction(plain), await meanPrediction(distilled)];
+    assert.ok(d > p + 5, `plain ${p.toFixed(1)}, distilled ${d.toFixed(1)}`);
+    const old = tinyModel();
+    const weights = new Float32Array(101).fill(0.01);
+    weights.fill(10, 60);
+    await fit(old, syntheticData(6, 16), { ...BASE, epochs: 3, ageWeights: weights });
+    const o = await meanPrediction(old);
+    assert.ok(o > p + 3, `plain ${p.toFixed(1)}, weighted to the old ${o.toFixed(1)}`);
+    tf.dispose([plain, distilled, old, teacher].flatMap((m) => m.weights.map((w) => w.read())));
   });
 
   it('trains a conv layer on this backend', async () => {

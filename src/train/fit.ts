@@ -43,6 +43,32 @@ export interface FitOptions {
   optimizerState?: NamedTensor[];
   /** Seeds augmentation: the draws of global step s come from mixSeed(seed, s). */
   seed?: number;
+  /**
+   * Weight of each age (index = age in years, clamped to the last entry) in the age loss: balances a training set
+   * crowded in some ages (see balance.ts). Absent: every face weighs 1.
+   */
+  ageWeights?: Float32Array;
+  /** Distillation: the age target mixes the label with a frozen teacher's age on the same augmented input. */
+  distill?: DistillOptions;
+}
+
+export interface DistillOptions {
+  /** A model whose first output is an age in years, [n, 1] (say face-api's own AgeGenderNet regression). */
+  teacher: tf.LayersModel;
+  /** Share of the teacher in the target, 0..1. */
+  weight: number;
+  /** Spread of the Gaussian target around the teacher's age, years. Default 3. */
+  sigma?: number;
+}
+
+/** Gaussian distributions over ages 0..classes-1 around each of `ages` (clipped at the ends and renormalised). */
+export function gaussianTargets(ages: tf.Tensor1D, classes: number, sigma: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const k = tf.range(0, classes, 1, 'float32').expandDims(0);
+    const d = tf.sub(k, tf.clipByValue(ages, 0, classes - 1).expandDims(1));
+    const g = tf.exp(tf.div(tf.neg(tf.square(d)), 2 * sigma * sigma));
+    return tf.div(g, tf.sum(g, 1, true)) as tf.Tensor2D;
+  });
 }
 
 /**
@@ -246,15 +272,26 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   const history: History = { epoch: [], history: {} };
   let unfreeze = () => {};
 
+  const ageWeights = options.ageWeights;
+  const distill = options.distill;
   const step = (batch: FaceBatch, lr: number): tf.Tensor1D =>
     tf.tidy(() => {
       const x = batchToInput(batch, options.preprocessing, { augment, seed: mixSeed(seed, state.step) });
       const t = batchToTargets(batch, targetSpec);
+      const sampleWeights = ageWeights ? tf.tensor1d(Array.from(batch.ages, (a) => ageWeights[Math.min(ageWeights.length - 1, Math.max(0, Math.round(a)))]!)) : undefined;
+      let ageTarget = t.age;
+      let targetAges = t.ages;
+      if (distill) {
+        const teacherAges = tf.reshape(outputsOf(distill.teacher, x, false)[0]!, [-1]) as tf.Tensor1D;
+        const w = distill.weight;
+        ageTarget = tf.add(tf.mul(1 - w, t.age), tf.mul(w, gaussianTargets(teacherAges, heads.classes, distill.sigma ?? 3))) as tf.Tensor2D;
+        targetAges = tf.add(tf.mul(1 - w, t.ages), tf.mul(w, teacherAges)) as tf.Tensor1D;
+      }
       let metrics: tf.Tensor1D | undefined;
       const { grads } = tf.variableGrads(() => {
         const outs = outputsOf(model, x, true);
         const probs = outs[heads.age] as tf.Tensor2D;
-        const lossAge = ageLoss(kind, t.age, probs, t.ages, options.meanVariance);
+        const lossAge = ageLoss(kind, ageTarget, probs, targetAges, options.meanVariance, sampleWeights);
         let total: tf.Scalar = lossAge;
         let lossGender: tf.Scalar = tf.scalar(0);
         const gender = heads.gender !== undefined ? (outs[heads.gender] as tf.Tensor2D) : undefined;

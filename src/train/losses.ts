@@ -56,16 +56,17 @@ export function meanVarianceLoss(
   probs: tf.Tensor2D,
   ages: tf.Tensor1D,
   options: MeanVarianceOptions = {},
+  weights?: tf.Tensor1D,
 ): MeanVarianceParts {
   const lambdaMean = options.lambdaMean ?? 0.2;
   const lambdaVariance = options.lambdaVariance ?? 0.05;
   return tf.tidy(() => {
     const k = classAges(probs.shape[1]);
     const m = tf.sum(tf.mul(probs, k), 1);
-    const ce = crossEntropy(target, probs);
-    const meanTerm = tf.div(tf.mean(tf.square(tf.sub(m, ages))), 2) as tf.Scalar;
+    const ce = crossEntropy(target, probs, weights);
+    const meanTerm = tf.div(weightedMean(tf.square(tf.sub(m, ages)) as tf.Tensor1D, weights), 2) as tf.Scalar;
     const deviation = tf.sub(k.expandDims(0), m.expandDims(1));
-    const variance = tf.mean(tf.sum(tf.mul(probs, tf.square(deviation)), 1)) as tf.Scalar;
+    const variance = weightedMean(tf.sum(tf.mul(probs, tf.square(deviation)), 1) as tf.Tensor1D, weights);
     const total = tf.addN([ce, tf.mul(lambdaMean, meanTerm), tf.mul(lambdaVariance, variance)]) as tf.Scalar;
     return { total, crossEntropy: ce, mean: meanTerm, variance };
   });
@@ -78,9 +79,10 @@ export function ageLoss(
   probs: tf.Tensor2D,
   ages: tf.Tensor1D,
   options: MeanVarianceOptions = {},
+  weights?: tf.Tensor1D,
 ): tf.Scalar {
-  if (kind === 'dex') return crossEntropy(target, probs);
-  const parts = meanVarianceLoss(target, probs, ages, options);
+  if (kind === 'dex') return crossEntropy(target, probs, weights);
+  const parts = meanVarianceLoss(target, probs, ages, options, weights);
   tf.dispose([parts.crossEntropy, parts.mean, parts.variance]);
   return parts.total;
 }

@@ -13,7 +13,9 @@ import type { Preprocessing } from '../core/types.js';
 import { createModelAsync, getModelEntry } from '../models/index.js';
 import { HowoldError } from '../core/errors.js';
 import type { FaceBatch } from '../data/batch.js';
-import { readShardIndex, streamShards, type ShardIndex } from '../data/shards.js';
+import { readShardIndex, streamShards, type ShardIndex, type ShardManifest } from '../data/shards.js';
+import { buildFaceApiAgeRegression } from '../models/tinyxception.js';
+import { ageBalanceWeights } from './balance.js';
 import { initBackend, tf } from '../tf/backend.js';
 import { readJsonl, writeFileAtomic } from '../core/atomic.js';
 import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, ProgressBar, type MetaFactory } from './callbacks.js';
@@ -26,7 +28,7 @@ import { readModelMeta } from '../core/model-meta.js';
 import { optimizerClassName, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import type { ScheduleKind, ScheduleSpec } from './schedules.js';
-import type { TargetSpec } from './tensors.js';
+import { AUGMENTATIONS, type AugmentationName, type TargetSpec } from './tensors.js';
 import type { Callback, History } from './types.js';
 
 /** Settings a model entry's `defaultTraining` may preset (the tutorial's VGG16: SGD 0.01, momentum 0.1, ...). */
@@ -76,6 +78,12 @@ export interface RunConfig extends TrainingDefaults {
   patience: number;
   monitorCount: number;
   genderLossWeight: number;
+  /** Age balance of the loss, 0..1 (balance.ts); 0: off. */
+  balance?: number;
+  /** Share of face-api's own AgeGenderNet (the teacher) in the age targets, 0..1; 0: off. */
+  distill?: number;
+  /** Augmentation preset when augment is on: 'default' or 'wild' (tensors.ts). */
+  augmentation?: AugmentationName;
   /** Cap on training / validation faces per epoch (smoke runs). */
   limit?: number;
   valLimit?: number;
@@ -177,6 +185,16 @@ function scheduleSpec(config: RunConfig, stepsPerEpoch: number): ScheduleSpec {
   return { kind: 'constant' };
 }
 
+/** The ages of the training split, from the shard manifests (no pixels read). */
+async function trainAges(data: string): Promise<number[]> {
+  const ages: number[] = [];
+  for (const name of (await readdir(data)).filter((f) => /^shard-\d+\.json$/.test(f)).sort()) {
+    const manifest = JSON.parse(await readFile(join(data, name), 'utf8')) as ShardManifest;
+    for (const row of manifest.rows.train ?? []) ages.push(row.age);
+  }
+  return ages;
+}
+
 async function firstFaces(data: string, split: 'train' | 'val', count: number): Promise<FaceBatch | undefined> {
   if (count <= 0) return undefined;
   for await (const batch of streamShards(data, { split, batchSize: count, shuffle: false, limit: count })) return batch;
@@ -268,6 +286,10 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
   }
   const index = await readShardIndex(config.data);
   const created = await newModel(config);
+  // The model sees faces framed as its shards frame them, in training and after (howold.json's preprocessing).
+  if (index.preprocessing.align !== 'none') {
+    created.preprocessing = { ...created.preprocessing, margin: index.preprocessing.margin, align: index.preprocessing.align };
+  }
   const file: ConfigFile = {
     version: 1,
     config,
@@ -319,12 +341,14 @@ async function execute(
   const runDir = config.out;
   try {
     if (hooks.prepareModel) await hooks.prepareModel(model);
-    if (index.preprocessing.margin !== preprocessing.margin || (preprocessing.align === 'eyes' && index.preprocessing.align !== 'eyes')) {
+    if (index.preprocessing.margin !== preprocessing.margin || index.preprocessing.align !== preprocessing.align) {
       log(
         `warning: the shards were cropped with margin ${index.preprocessing.margin} (align '${index.preprocessing.align}') ` +
           `but ${config.model} expects margin ${preprocessing.margin} (align '${preprocessing.align}')`,
       );
     }
+    const ageWeights = config.balance ? ageBalanceWeights(await trainAges(config.data), { strength: config.balance, classes: 101 }) : undefined;
+    const teacher = config.distill ? await buildFaceApiAgeRegression() : undefined;
     const trainFaces = Math.min(index.splits.train, config.limit ?? Infinity);
     if (trainFaces === 0) throw new HowoldError('no_training_data', 'the shards have no training faces', config.data);
     const stepsPerEpoch = Math.ceil(trainFaces / config.batchSize);
@@ -382,8 +406,10 @@ async function execute(
       loss: config.loss,
       schedule: scheduleSpec(config, stepsPerEpoch),
       stepsPerEpoch,
-      augment: config.augment,
+      augment: config.augment && AUGMENTATIONS[config.augmentation ?? 'default'],
       targets: { kind: config.targets },
+      ageWeights,
+      distill: teacher ? { teacher, weight: config.distill! } : undefined,
       genderLossWeight: config.genderLossWeight,
       validationData: hasVal
         ? () => streamShards(config.data, { split: 'val', batchSize: Math.max(config.batchSize, 64), shuffle: false, limit: config.valLimit })
@@ -397,6 +423,7 @@ async function execute(
       seed: config.seed,
     });
     tf.dispose(checkpoint?.optimizerState?.map((w) => w.tensor) ?? []);
+    teacher?.dispose();
 
     const finalDir = join(runDir, 'final');
     const last = await readCheckpointState(join(runDir, 'checkpoint'));

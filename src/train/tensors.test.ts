@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { initBackend, tf } from '../tf/backend.js';
-import { ageTarget, batchToInput, batchToTargets } from './tensors.js';
+import { ageTarget, batchToInput, batchToTargets, DEFAULT_AUGMENTATION, drawAugmentation, WILD_AUGMENTATION } from './tensors.js';
 
 const NONE = { flip: 0, shift: 0, scale: [1, 1] as [number, number], rotate: 0, brightness: 0, contrast: 0, saturation: 0, grayscale: 0, blur: 0 };
 
@@ -98,6 +98,22 @@ describe('batchToInput', () => {
         }
       }
     }
+  });
+
+  it('wild augmentation adds noise, low light and colour casts from its own seeded stream', async () => {
+    const batch = gradientBatch(8, 8);
+    const plain = drawAugmentation(8, DEFAULT_AUGMENTATION, 5);
+    assert.ok(plain.noiseStd.every((n) => n === 0) && plain.light.every((l) => l === 1) && plain.cast.every((c) => c.every((g) => g === 1)));
+    const wild = drawAugmentation(8, WILD_AUGMENTATION, 5);
+    assert.deepEqual(wild.noiseStd, drawAugmentation(8, WILD_AUGMENTATION, 5).noiseStd);
+    const noisy = await values(batchToInput(batch, pre(8), { augment: { ...NONE, noise: 1, noiseStd: 20 }, seed: 2 }));
+    const clean = await values(batchToInput(batch, pre(8)));
+    const rms = Math.sqrt(noisy.reduce((s, v, i) => s + (v - clean[i]!) ** 2, 0) / noisy.length);
+    assert.ok(rms > 2 && rms < 20, `noise rms ${rms}`);
+    const dark = await values(batchToInput(batch, pre(8), { augment: { ...NONE, lowLight: 1 }, seed: 2 }));
+    const meanOf = (v: Float32Array) => v.reduce((s, x) => s + x, 0) / v.length;
+    const ratio = meanOf(dark) / meanOf(clean);
+    assert.ok(ratio > 0.34 && ratio < 0.76, `low light kept ${ratio}`);
   });
 
   it('turns faces gray', async () => {

@@ -4,7 +4,7 @@ import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { ageToTarget } from '../models/dex.js';
 import { tf } from '../tf/backend.js';
-import { seededRandom, uniform } from '../core/rng.js';
+import { mixSeed, seededRandom, uniform } from '../core/rng.js';
 
 export interface Augmentation {
   /** Probability of a horizontal flip. */
@@ -23,6 +23,15 @@ export interface Augmentation {
   grayscale: number;
   /** Probability that a face is blurred by a downscale-upscale by 2-3x (low-resolution photos). */
   blur: number;
+  /** Range of the blur's downscale factor (one per batch). */
+  blurFactor?: [number, number];
+  /** Probability of sensor noise: Gaussian, std up to `noiseStd` (0..255 levels). */
+  noise?: number;
+  noiseStd?: number;
+  /** Probability of a dark photo: all levels scaled by 0.35-0.75 (then noise, if drawn, is on top). */
+  lowLight?: number;
+  /** Largest relative change of each colour channel's gain (white balance, tungsten or fluorescent casts). */
+  colourCast?: number;
 }
 
 export const DEFAULT_AUGMENTATION: Readonly<Augmentation> = Object.freeze({
@@ -36,6 +45,31 @@ export const DEFAULT_AUGMENTATION: Readonly<Augmentation> = Object.freeze({
   grayscale: 0.15,
   blur: 0.1,
 });
+
+/**
+ * Photos unlike UTKFace's studio-like crops: the distortions of bench:robust (blur of small faces, sensor noise,
+ * low light, colour casts, grayscale, rotation, framing) drawn more often and wider. JPEG artefacts are not
+ * simulated here (no in-graph codec); the shards themselves are JPEG-decoded crops.
+ */
+export const WILD_AUGMENTATION: Readonly<Augmentation> = Object.freeze({
+  ...DEFAULT_AUGMENTATION,
+  shift: 0.06,
+  scale: [0.9, 1.12] as [number, number],
+  rotate: 15,
+  brightness: 0.3,
+  contrast: 0.3,
+  saturation: 0.3,
+  grayscale: 0.1,
+  blur: 0.25,
+  blurFactor: [1.5, 4] as [number, number],
+  noise: 0.3,
+  noiseStd: 12,
+  lowLight: 0.2,
+  colourCast: 0.12,
+});
+
+export const AUGMENTATIONS = { default: DEFAULT_AUGMENTATION, wild: WILD_AUGMENTATION } as const;
+export type AugmentationName = keyof typeof AUGMENTATIONS;
 
 export interface InputOptions {
   /** `true` for DEFAULT_AUGMENTATION, or some fields to override; false/absent for none (validation). */
@@ -56,13 +90,19 @@ export interface AugmentDraws {
   saturation: number[];
   blur: boolean[];
   blurFactor: number;
+  /** Per image: noise std (0: none), light gain (1: none), per-channel gains [r, g, b]. */
+  noiseStd: number[];
+  light: number[];
+  cast: [number, number, number][];
+  /** Seed of the noise pattern. */
+  noiseSeed: number;
 }
 
 export function drawAugmentation(count: number, aug: Augmentation, seed: number): AugmentDraws {
   const random = seededRandom(seed);
   const d: AugmentDraws = {
     flip: [], shiftX: [], shiftY: [], scale: [], angle: [], brightness: [], contrast: [], saturation: [], blur: [],
-    blurFactor: 0,
+    blurFactor: 0, noiseStd: [], light: [], cast: [], noiseSeed: 0,
   };
   for (let i = 0; i < count; i++) {
     d.flip.push(random() < aug.flip);
@@ -76,7 +116,16 @@ export function drawAugmentation(count: number, aug: Augmentation, seed: number)
     d.saturation.push(gray ? 0 : uniform(random, 1 - aug.saturation, 1 + aug.saturation));
     d.blur.push(random() < aug.blur);
   }
-  d.blurFactor = uniform(random, 2, 3);
+  d.blurFactor = uniform(random, ...(aug.blurFactor ?? [2, 3]));
+  // A second stream, so the draws above stay what they were before these distortions existed.
+  const wild = seededRandom(mixSeed(seed, 0x5eed));
+  for (let i = 0; i < count; i++) {
+    d.noiseStd.push(wild() < (aug.noise ?? 0) ? uniform(wild, 2, aug.noiseStd ?? 10) : 0);
+    d.light.push(wild() < (aug.lowLight ?? 0) ? uniform(wild, 0.35, 0.75) : 1);
+    const c = aug.colourCast ?? 0;
+    d.cast.push(c > 0 ? [uniform(wild, 1 - c, 1 + c), uniform(wild, 1 - c, 1 + c), uniform(wild, 1 - c, 1 + c)] : [1, 1, 1]);
+  }
+  d.noiseSeed = Math.floor(wild() * 2 ** 31);
   return d;
 }
 
@@ -179,6 +228,11 @@ function colourJitter(x: tf.Tensor4D, d: AugmentDraws): tf.Tensor4D {
     const blurred = tf.image.resizeBilinear(tf.image.resizeBilinear(y, [small, small], false, true), [out, out], false, true);
     const mask = perImage(d.blur.map((b) => (b ? 1 : 0)));
     y = tf.add(tf.mul(blurred, mask), tf.mul(y, tf.sub(1, mask))) as tf.Tensor4D;
+  }
+  if (d.cast.some((c) => c[0] !== 1 || c[1] !== 1 || c[2] !== 1)) y = tf.mul(y, tf.tensor4d(d.cast.flat(), [d.cast.length, 1, 1, 3])) as tf.Tensor4D;
+  if (d.light.some((l) => l !== 1)) y = tf.mul(y, perImage(d.light)) as tf.Tensor4D;
+  if (d.noiseStd.some((n) => n > 0)) {
+    y = tf.add(y, tf.mul(tf.randomNormal(y.shape, 0, 1, 'float32', d.noiseSeed), perImage(d.noiseStd))) as tf.Tensor4D;
   }
   return tf.clipByValue(y, 0, 255);
 }

@@ -12,13 +12,14 @@ import { readShardIndex, type ShardIndex } from '../../data/shards.js';
 import type { FaceSource } from '../../data/labelled-face.js';
 import type { DetectorMode } from '../../detect/index.js';
 import { createProgress } from '../progress.js';
-import { DEFAULT_MARGIN } from '../../image/align.js';
+import { DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../image/align.js';
 
 interface PrepareFlags {
   format: DatasetFormat;
   out: string;
   size: number;
-  margin: number;
+  margin?: number;
+  align: 'eyes' | 'landmarks';
   faces: FaceSource;
   fallbackWhole: boolean;
   detector: DetectorMode;
@@ -57,7 +58,12 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'dataset format').choices([...DATASET_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'output folder for the shards')
     .option('--size <n>', 'side of the square crops, pixels', (v) => parseIntegerOption(v, '--size', 16, 512), 112)
-    .option('--margin <x>', 'crop side as a multiple of the face scale (see image/align.ts)', (v) => parseNumberOption(v, '--margin', 0.5, 5), DEFAULT_MARGIN)
+    .addOption(
+      new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing) or 'landmarks' (the 68-landmark box, face-api's); see image/align.ts")
+        .choices(['eyes', 'landmarks'])
+        .default('eyes'),
+    )
+    .option('--margin <x>', `crop side as a multiple of the face scale (default ${DEFAULT_MARGIN}; with --align landmarks, of the landmark box: ${LANDMARK_BOX_MARGIN})`, (v) => parseNumberOption(v, '--margin', 0.5, 5))
     .addOption(
       new Option('--faces <source>', "where faces come from: 'detect' (detect and align), 'box' (the dataset's face box), 'aligned' (images already are aligned crops)")
         .choices(['detect', 'box', 'aligned'])
@@ -93,7 +99,7 @@ export function register(program: Command): void {
         out: resolve(flags.out),
         format: flags.format,
         source: resolve(source),
-        spec: { size: flags.size, margin: flags.margin, source: flags.faces, fallbackToWhole: flags.fallbackWhole, detectorMode: flags.detector },
+        spec: { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, source: flags.faces, fallbackToWhole: flags.fallbackWhole, detectorMode: flags.detector },
         seed: flags.seed,
         shardSize: flags.shardSize,
         workers: flags.workers,

@@ -7,6 +7,7 @@ import { AGE_LOSSES, type AgeLossKind } from '../../train/losses.js';
 import { OPTIMIZERS, type OptimizerKind } from '../../train/optimizers.js';
 import { initTrainingBackend, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/run.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../../train/schedules.js';
+import { AUGMENTATIONS, type AugmentationName } from '../../train/tensors.js';
 
 interface TrainCliOptions {
   data?: string;
@@ -32,6 +33,9 @@ interface TrainCliOptions {
   valLimit?: number;
   unfreeze?: string[];
   genderWeight?: number;
+  balance?: number;
+  distill?: number;
+  augmentation?: AugmentationName;
 }
 
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
@@ -97,6 +101,9 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     valLimit: o.valLimit,
     unfreeze: o.unfreeze,
     genderLossWeight: o.genderWeight,
+    balance: o.balance,
+    distill: o.distill,
+    augmentation: o.augmentation,
   };
   return startRun(options);
 }
@@ -127,6 +134,9 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'checkpoint every N steps (0: at epoch ends only)', integer('--checkpoint-every', 0))
     .option('--patience <n>', 'early stopping after N epochs without a better val MAE (0: off)', integer('--patience', 0))
     .option('--limit <n>', 'at most N training faces per epoch', integer('--limit', 1))
+    .option('--augmentation <preset>', "with --augment: 'default' or 'wild' (more blur, noise, low light, colour casts: photos unlike UTKFace)", oneOf('--augmentation', Object.keys(AUGMENTATIONS) as AugmentationName[]))
+    .option('--balance <x>', 'weigh ages by (their share)^-x in the age loss, 0..1 (0: off; 1: every age the same)', number('--balance', 0, 1))
+    .option('--distill <x>', "share of face-api's original AgeGenderNet (the teacher, on the same augmented face) in the age targets, 0..1", number('--distill', 0, 1))
     .option('--gender-weight <x>', "weight of the gender head's loss (0: train the age head alone)", number('--gender-weight', 0))
     .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
