@@ -72,6 +72,9 @@ export {
 } from './models/index.js';
 
 export { evaluate, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
+export { fitTemperature, intervalCoverage, type CalibrationSample } from './eval/calibrate.js';
+export { applyTemperature } from './models/dex.js';
+export type { AgeCalibration } from './core/model-meta.js';
 export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
 export { estimatePhotos, faceToJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
 export { probabilityUnder } from './infer/age-pipeline.js';

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 // would otherwise carry TF.js, the trainer and the report renderer: ~110 MB it never uses).
 const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
   audit: () => import('./commands/audit.js'),
+  calibrate: () => import('./commands/calibrate.js'),
   data: () => import('./commands/data.js'),
   detect: () => import('./commands/detect.js'),
   eval: () => import('./commands/eval.js'),

@@ -17,11 +17,25 @@ export interface ModelMeta {
   outputs: { ageClasses: number; gender: boolean };
   /** The training configuration that produced the weights. */
   training?: Record<string, unknown>;
+  /** Recalibration of the age distribution (howold calibrate): every caller applies it before reading ages. */
+  calibration?: AgeCalibration;
   /** Validation (or test) metrics at save time. */
   metrics?: Record<string, number>;
   epoch?: number;
   step?: number;
   savedAt: string;
+}
+
+export interface AgeCalibration {
+  method: 'temperature';
+  /** p_k^(1/T), renormalised (models/dex.ts applyTemperature). */
+  temperature: number;
+  /** What it was fitted on, and the share of true ages inside the interval before and after. */
+  fittedOn: string;
+  n: number;
+  interval: [number, number];
+  coverageBefore: number;
+  coverageAfter: number;
 }
 
 /** A model folder's howold.json; a one-line error naming the folder when it is missing or not JSON. */

@@ -6,7 +6,7 @@ import type { ModelMeta } from '../core/model-meta.js';
 import { alignFace } from '../image/align.js';
 import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
 import type { FaceDetector } from '../detect/pipeline.js';
-import { ageInterval, expectedAge } from '../models/dex.js';
+import { ageInterval, applyTemperature, expectedAge } from '../models/dex.js';
 import type { ModelRunner } from './ort-runner.js';
 
 export interface PhotoFaces {
@@ -61,14 +61,24 @@ export function averageMirrored(outputs: Record<string, Float32Array>, count: nu
   return averaged;
 }
 
-/** Turns the model's outputs for `count` faces into age estimates. */
-export function toEstimates(outputs: Record<string, Float32Array>, count: number, classes: number, quantiles: [number, number]): AgeEstimate[] {
+/**
+ * Turns the model's outputs for `count` faces into age estimates; with a `temperature` (the model's calibration),
+ * each distribution is recalibrated first, so age, interval and P(under T) all read the calibrated one.
+ */
+export function toEstimates(
+  outputs: Record<string, Float32Array>,
+  count: number,
+  classes: number,
+  quantiles: [number, number],
+  temperature?: number,
+): AgeEstimate[] {
   const ages = outputs.age;
   if (!ages) throw new Error(`the model has no 'age' output (outputs: ${Object.keys(outputs).join(', ')})`);
   const genders = outputs.gender;
   const estimates: AgeEstimate[] = [];
   for (let n = 0; n < count; n++) {
-    const probs = ages.subarray(n * classes, (n + 1) * classes);
+    const raw = ages.subarray(n * classes, (n + 1) * classes);
+    const probs = temperature !== undefined && temperature !== 1 ? applyTemperature(raw, temperature) : raw;
     const { low, high } = ageInterval(probs, quantiles[0], quantiles[1]);
     const estimate: AgeEstimate = { age: expectedAge(probs), low, high, distribution: Array.from(probs) };
     if (genders) {
@@ -93,7 +103,7 @@ export function agePipeline(
   runner: ModelRunner,
   detector: FaceDetector,
   meta: ModelMeta,
-  options: { flip?: boolean; interval?: [number, number] } = {},
+  options: { flip?: boolean; interval?: [number, number]; calibrated?: boolean } = {},
 ): AgePipeline {
   const p = meta.preprocessing;
   const quantiles = options.interval ?? [0.1, 0.9];
@@ -103,7 +113,7 @@ export function agePipeline(
     if (crops.length === 0) return [];
     const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
     const outputs = flip ? averageMirrored(raw, crops.length) : raw;
-    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles);
+    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles, options.calibrated === false ? undefined : meta.calibration?.temperature);
   };
 
   const detectAndAlign = async (image: RgbImage) => {

@@ -28,6 +28,8 @@ export interface AgeEstimatorOptions {
   decode?: DecodeOptions;
   /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true. */
   flip?: boolean;
+  /** Apply the model's calibration (howold.json `calibration`, fitted by `howold calibrate`). Default true. */
+  calibrated?: boolean;
 }
 
 export interface AgeEstimator {
@@ -64,6 +66,7 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   if (o.engine !== undefined) checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs']);
   if (o.threads !== undefined) checkNumber(o.threads, 'options.threads', 1, 64);
   if (o.flip !== undefined && typeof o.flip !== 'boolean') throw invalid('a boolean', 'options.flip', o.flip);
+  if (o.calibrated !== undefined && typeof o.calibrated !== 'boolean') throw invalid('a boolean', 'options.calibrated', o.calibrated);
   if (o.interval !== undefined) {
     if (!Array.isArray(o.interval) || o.interval.length !== 2) throw invalid('[low, high] quantiles', 'options.interval', o.interval);
     checkNumber(o.interval[0], 'options.interval[0]', 0, 1);
@@ -91,7 +94,7 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   }
   const detector = await createFaceDetector(o.detector);
 
-  const pipeline = agePipeline(runner, detector, meta, { flip: o.flip, interval: quantiles });
+  const pipeline = agePipeline(runner, detector, meta, { flip: o.flip, interval: quantiles, calibrated: o.calibrated });
   const { estimateCrops, detectAndAlign } = pipeline;
 
   const estimatePhotos = async (images: ImageInput[], options: PhotoOptions = {}): Promise<(PhotoFaces | Error)[]> => {

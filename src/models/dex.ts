@@ -54,6 +54,27 @@ export function ageInterval(probs: ArrayLike<number>, lowQ = 0.1, highQ = 0.9): 
   return { low: ageQuantile(probs, lowQ), high: ageQuantile(probs, highQ) };
 }
 
+/**
+ * Temperature scaling of a distribution: p_k^(1/T), renormalised. T > 1 widens it (intervals that held too few
+ * true ages), T < 1 sharpens it; T = 1 returns a copy.
+ */
+export function applyTemperature(probs: ArrayLike<number>, temperature: number): Float32Array {
+  checkProbs(probs);
+  checkNumber(temperature, 'temperature', Number.MIN_VALUE);
+  const out = new Float32Array(probs.length);
+  let total = 0;
+  // in log space, so tiny probabilities raised to a large power do not all underflow to 0
+  let maxLog = -Infinity;
+  for (let k = 0; k < probs.length; k++) maxLog = Math.max(maxLog, Math.log(probs[k]!) / temperature);
+  for (let k = 0; k < probs.length; k++) {
+    const v = probs[k]! > 0 ? Math.exp(Math.log(probs[k]!) / temperature - maxLog) : 0;
+    out[k] = v;
+    total += v;
+  }
+  for (let k = 0; k < out.length; k++) out[k] = out[k]! / total;
+  return out;
+}
+
 export interface TargetOptions {
   /** Label smoothing: this much of the mass is spread evenly over all classes (0..1, default 0). */
   smoothing?: number;

@@ -8,13 +8,18 @@ import { finishedShards, readManifest, readShardIndex } from '../data/shards.js'
  * The test split of prepared shards as a JSON Lines manifest (absolute paths) in `dir`, with the dataset format the
  * shards were made from; undefined if `shards` is not a shard folder or has no test faces.
  */
-export async function testSplitManifest(shards: string, dir: string, base = process.cwd()): Promise<{ file: string; count: number; format: string } | undefined> {
+export async function testSplitManifest(
+  shards: string,
+  dir: string,
+  base = process.cwd(),
+  split: 'train' | 'val' | 'test' = 'test',
+): Promise<{ file: string; count: number; format: string } | undefined> {
   if (!existsSync(path.join(shards, 'index.json'))) return undefined;
   const index = await readShardIndex(shards);
   const lines: string[] = [];
   for (const shard of [...(await finishedShards(shards))].sort((a, b) => a - b)) {
     const manifest = await readManifest(shards, shard);
-    for (const row of manifest.rows.test) {
+    for (const row of manifest.rows[split]) {
       // Paths are stored as given to `data prepare`, relative to where it ran (`base`, say the repo root).
       let file = path.resolve(base, row.path);
       if (!existsSync(file)) file = path.join(path.resolve(base, index.source), path.basename(row.path));
@@ -22,7 +27,7 @@ export async function testSplitManifest(shards: string, dir: string, base = proc
     }
   }
   if (lines.length === 0) return undefined;
-  const file = path.join(dir, 'test-split.jsonl');
+  const file = path.join(dir, `${split}-split.jsonl`);
   await writeFile(file, `${lines.join('\n')}\n`);
   return { file, count: lines.length, format: index.format };
 }

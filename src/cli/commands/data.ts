@@ -124,12 +124,13 @@ export function register(program: Command): void {
     .command('test-split')
     .description("write the held-out test split of prepared shards as a JSON Lines manifest (path, age, gender), for `howold eval FILE --labels csv`")
     .argument('<dir>', 'shard folder written by `howold data prepare`')
-    .requiredOption('--out <dir>', 'folder for test-split.jsonl')
-    .action(async (dir: string, flags: { out: string }) => {
+    .requiredOption('--out <dir>', 'folder for test-split.jsonl (val-split.jsonl with --split val)')
+    .addOption(new Option('--split <name>', "which split: 'test', or 'val' (for `howold calibrate`)").choices(['test', 'val']).default('test'))
+    .action(async (dir: string, flags: { out: string; split: 'test' | 'val' }) => {
       await mkdir(flags.out, { recursive: true });
-      const split = await testSplitManifest(dir, flags.out);
-      if (!split) throw new HowoldError('no_test_split', 'no test faces in these shards', dir);
-      process.stdout.write(`${split.count} test faces (${split.format}) written to ${split.file}\n`);
+      const split = await testSplitManifest(dir, flags.out, process.cwd(), flags.split);
+      if (!split) throw new HowoldError('no_test_split', `no ${flags.split} faces in these shards`, dir);
+      process.stdout.write(`${split.count} ${flags.split} faces (${split.format}) written to ${split.file}\n`);
     });
 
   data
