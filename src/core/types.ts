@@ -38,12 +38,12 @@ export interface RgbImage {
 export type Gender = 'male' | 'female';
 
 export interface AgeEstimate {
-  /** Expected age in years (the mean of `distribution`). */
+  /** Expected age in years (the mean of the model's distribution, before any calibration). */
   age: number;
-  /** Lower and upper bounds of the predicted interval (10th and 90th percentile by default). */
+  /** Lower and upper bounds of the predicted interval (10th and 90th percentile by default, of the calibrated distribution). */
   low: number;
   high: number;
-  /** Probability of each age 0..100. */
+  /** Probability of each age 0..100 (calibrated when the model has a calibration: see howold calibrate). */
   distribution: number[];
   gender?: { label: Gender; probability: number };
 }

@@ -1,7 +1,8 @@
 // Recalibration of the age distribution by temperature (Guo et al. 2017), fitted so that the model's interval
 // (10th-90th percentile by default) holds the share of true ages it claims to (80%) on held-out faces.
-// A temperature rather than conformal widening: one number, applied to the distribution itself, so the age,
-// the interval and P(age < T) all move together and the browser and Node read the same thing.
+// A temperature rather than conformal widening: one number, applied to the distribution itself, so the interval
+// and P(age < T) move together and the browser and Node read the same thing. The age estimate stays the raw
+// distribution's mean (see infer/age-pipeline.ts).
 import { checkNumber } from '../core/checks.js';
 import type { AgeCalibration } from '../core/model-meta.js';
 import { ageInterval, applyTemperature } from '../models/dex.js';

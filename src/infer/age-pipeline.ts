@@ -63,7 +63,8 @@ export function averageMirrored(outputs: Record<string, Float32Array>, count: nu
 
 /**
  * Turns the model's outputs for `count` faces into age estimates; with a `temperature` (the model's calibration),
- * each distribution is recalibrated first, so age, interval and P(under T) all read the calibrated one.
+ * the interval and the returned distribution (so P(under T)) are the recalibrated ones; the age is the model's
+ * own expected age.
  */
 export function toEstimates(
   outputs: Record<string, Float32Array>,
@@ -80,7 +81,9 @@ export function toEstimates(
     const raw = ages.subarray(n * classes, (n + 1) * classes);
     const probs = temperature !== undefined && temperature !== 1 ? applyTemperature(raw, temperature) : raw;
     const { low, high } = ageInterval(probs, quantiles[0], quantiles[1]);
-    const estimate: AgeEstimate = { age: expectedAge(probs), low, high, distribution: Array.from(probs) };
+    // The point estimate stays the model's own expected age: a temperature > 1 would pull the mean of a skewed
+    // distribution (babies, the old) towards the middle (measured: test MAE 4.76 -> 4.94 at T 3.6).
+    const estimate: AgeEstimate = { age: expectedAge(raw), low, high, distribution: Array.from(probs) };
     if (genders) {
       const female = genders[n * 2 + 1]!;
       estimate.gender = female >= 0.5 ? { label: 'female', probability: female } : { label: 'male', probability: 1 - female };
