@@ -71,11 +71,23 @@ export {
   type ModelOptions,
 } from './models/index.js';
 
-export { evaluate, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
+export { evaluate, scoreEval, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
 export { fitTemperature, intervalCoverage, type CalibrationSample } from './eval/calibrate.js';
 export { applyTemperature } from './models/dex.js';
 export type { AgeCalibration } from './core/model-meta.js';
 export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
-export { estimatePhotos, faceToJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
+export { groupMetrics, groupScheme, type GroupMetrics, type GroupPrediction, type GroupStats, type GroupSummary } from './eval/groups.js';
+export {
+  thresholdMetrics,
+  truthSide,
+  DEFAULT_THRESHOLD,
+  type ThresholdErrors,
+  type ThresholdMetrics,
+  type ThresholdPrediction,
+} from './eval/threshold.js';
+export { formatEval, formatGroupMetrics, formatThreshold } from './eval/format.js';
+export { evalMarkdown, type MarkdownOptions } from './eval/markdown.js';
+export { groupMiddle, groupSpan, inGroup, parseAgeGroup, yearsOutside, OPEN_GROUP_WIDTH, type AgeGroup } from './core/age-group.js';
+export { estimatePhotos, faceToJson, underJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';

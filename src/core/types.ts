@@ -1,3 +1,5 @@
+import type { AgeGroup } from './age-group.js';
+
 /** An axis-aligned rectangle in pixel coordinates of the image it was found in. */
 export interface Box {
   x: number;
@@ -69,8 +71,13 @@ export interface Preprocessing {
 /** One labelled sample from any dataset reader. */
 export interface LabelledRow {
   path: string;
+  /** Age in whole years as labelled; with `ageGroup`, the group's middle (groupMiddle), not a measured age. */
   age: number;
+  /** Set when the labels give only an age group (FairFace, manifests with age_group). */
+  ageGroup?: AgeGroup;
   gender?: Gender;
+  /** As the dataset names it (UTKFace: White, Black, Asian, Indian, Others). */
+  race?: string;
   /** Face box in the image, when the dataset gives one (IMDB-WIKI face_location). */
   faceBox?: Box;
   /** Identity, when known (FG-NET subject): splits keep a subject on one side. */

@@ -1,12 +1,16 @@
 // Runs a model over a labelled dataset through the prediction path (decode → detect → align → estimate).
-import type { Box, LabelledRow, RgbImage } from '../core/types.js';
+import type { AgeGroup } from '../core/age-group.js';
+import type { Box, LabelledRow, RejectedRow, RgbImage } from '../core/types.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { decodeImage } from '../image/decode.js';
 import { openDataset, readDataset, type DatasetFormat } from '../data/readers/index.js';
 import { cropLabelledFace } from '../data/labelled-face.js';
 import { createFaceDetector, type DetectorMode } from '../detect/index.js';
 import type { AgeEstimator } from '../infer/estimator.js';
+import { probabilityUnder } from '../infer/age-pipeline.js';
+import { groupMetrics, type GroupMetrics, type GroupPrediction } from './groups.js';
 import { ageMetrics, type AgeMetrics, type AgePrediction } from './metrics.js';
+import { DEFAULT_THRESHOLD, thresholdMetrics, type ThresholdMetrics } from './threshold.js';
 
 export interface EvalPrediction extends AgePrediction {
   path: string;
@@ -15,13 +19,25 @@ export interface EvalPrediction extends AgePrediction {
   distribution?: number[];
   /** The dataset's face box, when it gives one (to crop the same face again for a gallery). */
   faceBox?: Box;
+  /** The labelled age group, when the labels give only a group (`truth` is then its middle). */
+  truthGroup?: AgeGroup;
+  /** P(age < the threshold) from the face's distribution. */
+  underProbability?: number;
 }
 
 export interface EvalResult {
   predictions: EvalPrediction[];
+  /** Over the rows labelled with an age (misses included, estimated on the whole image). */
   metrics: AgeMetrics;
-  /** Images where the detector found no face (still estimated, on the whole image). */
+  /** Over the rows labelled with an age group whose face was found (misses are counted, not scored). */
+  groups?: GroupMetrics;
+  /** Minors called adults and adults called minors, over the faces scored above. */
+  threshold: ThresholdMetrics;
+  /** Images estimated (predictions.length). */
+  images: number;
+  /** Images where the detector found no face (estimated on the whole image), and their share of `images`. */
   misses: number;
+  noFaceShare: number;
   /** Images that could not be used (unreadable, corrupt), by reason. */
   errors: Record<string, number>;
   /** Labelled rows the dataset reader rejected, by reason. */
@@ -35,7 +51,11 @@ export interface EvalOptions {
   detectorMode?: DetectorMode;
   batchSize?: number;
   keepDistributions?: boolean;
+  /** The age threshold T of the minor/adult counts (default 18). */
+  under?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Called for every labelled row the reader rejects (to print it). */
+  onReject?: (row: RejectedRow) => void;
 }
 
 /** An evenly spread, deterministic sample of `limit` rows (sorted by path), so every age range is represented. */
@@ -51,7 +71,8 @@ export function defaultDetectorMode(format: DatasetFormat): DetectorMode {
 }
 
 export async function evaluate(source: string, estimator: AgeEstimator, options: EvalOptions): Promise<EvalResult> {
-  const { rows: all, rejects } = await readDataset(openDataset(source, options.format));
+  const under = options.under ?? DEFAULT_THRESHOLD;
+  const { rows: all, rejects } = await readDataset(openDataset(source, options.format, options.onReject ? { onReject: options.onReject } : {}));
   const rows = sampleRows(all, options.limit);
   const p = estimator.preprocessing;
   const mode = options.detectorMode ?? defaultDetectorMode(options.format);
@@ -67,7 +88,10 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
     pending.forEach(({ row, detected }, i) => {
       const e = estimates[i]!;
       const prediction: EvalPrediction = { path: row.path, truth: row.age, age: e.age, low: e.low, high: e.high, detected };
+      if (row.ageGroup) prediction.truthGroup = row.ageGroup;
       if (row.gender) prediction.truthGender = row.gender;
+      if (row.race) prediction.race = row.race;
+      prediction.underProbability = probabilityUnder(e, under);
       if (row.faceBox) prediction.faceBox = row.faceBox;
       if (e.gender) prediction.gender = e.gender.label;
       if (options.keepDistributions) prediction.distribution = e.distribution;
@@ -100,5 +124,22 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
   } finally {
     if (detector !== estimator.detector) detector.dispose();
   }
-  return { predictions, metrics: ageMetrics(predictions), misses, errors, rejects: rejects.byReason };
+  return { ...scoreEval(predictions, under), predictions, misses, errors, rejects: rejects.byReason };
+}
+
+/**
+ * The metrics of a set of predictions: age metrics over the rows with an age, group metrics over the rows with
+ * only an age group whose face was found, the threshold counts over both.
+ */
+export function scoreEval(predictions: EvalPrediction[], under = DEFAULT_THRESHOLD): Pick<EvalResult, 'metrics' | 'groups' | 'threshold' | 'images' | 'noFaceShare'> {
+  const exact = predictions.filter((p) => !p.truthGroup);
+  const grouped = predictions.filter((p): p is EvalPrediction & GroupPrediction => p.truthGroup !== undefined && p.detected);
+  const misses = predictions.filter((p) => !p.detected).length;
+  return {
+    metrics: ageMetrics(exact),
+    ...(grouped.length ? { groups: groupMetrics(grouped) } : {}),
+    threshold: thresholdMetrics([...exact, ...grouped], under),
+    images: predictions.length,
+    noFaceShare: predictions.length ? misses / predictions.length : Number.NaN,
+  };
 }

@@ -7,6 +7,8 @@ export interface AgePrediction {
   high?: number;
   gender?: 'male' | 'female';
   truthGender?: 'male' | 'female';
+  /** The labelled race (UTKFace: White, Black, Asian, Indian, Others), for the fairness card. */
+  race?: string;
 }
 
 export interface BandMetrics {
@@ -28,6 +30,8 @@ export interface AgeMetrics {
   /** Mean width of the predicted interval in years. */
   meanIntervalWidth: number;
   byGender?: Record<string, BandMetrics>;
+  /** By labelled race, names sorted (when the labels give one). */
+  byRace?: Record<string, BandMetrics>;
   genderAccuracy?: number;
 }
 
@@ -78,6 +82,8 @@ export function ageMetrics(predictions: AgePrediction[]): AgeMetrics {
     const judged = gendered.filter((p) => p.gender);
     if (judged.length) metrics.genderAccuracy = judged.filter((p) => p.gender === p.truthGender).length / judged.length;
   }
+  const races = [...new Set(predictions.flatMap((p) => (p.race === undefined ? [] : [p.race])))].sort();
+  if (races.length) metrics.byRace = Object.fromEntries(races.map((r) => [r, bandOf(predictions.filter((p) => p.race === r))]));
   return metrics;
 }
 

@@ -8,6 +8,7 @@ import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
 import type { FaceDetector } from '../detect/pipeline.js';
 import { ageInterval, applyTemperature, expectedAge } from '../models/dex.js';
 import type { ModelRunner } from './ort-runner.js';
+import { checkNumber, invalid } from '../core/checks.js';
 
 export interface PhotoFaces {
   /** Size of the photo as displayed (EXIF orientation applied), the space of every box and landmark. */
@@ -151,8 +152,13 @@ export function agePipeline(
   return { estimateCrops, detectAndAlign, estimateDecoded };
 }
 
-/** P(age < `years`) from a face's distribution over ages 0..N-1 (e.g. P(under 18) with years 18). */
-export function probabilityUnder(face: Pick<AgeEstimate, 'distribution'>, years: number): number {
+/**
+ * P(age < `years`) from a face's distribution over whole-year ages 0..N-1 (e.g. P(under 18) with years 18: the
+ * mass of ages 0..17).
+ */
+export function probabilityUnder(face: { distribution: ArrayLike<number> }, years: number): number {
+  checkNumber(years, 'years', 0);
+  if (typeof face?.distribution?.length !== 'number') throw invalid('a face with a distribution', 'face', face);
   let p = 0;
   for (let age = 0; age < Math.min(years, face.distribution.length); age++) p += face.distribution[age]!;
   return Math.min(1, p);

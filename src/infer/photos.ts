@@ -1,6 +1,7 @@
 // Photos (paths or encoded bytes) to faces in the photo's own pixel coordinates, for the CLI and the server.
 import type { DetectedFace, Face, Point } from '../core/types.js';
 import type { AgeEstimator, PhotoFaces, PhotoOptions } from './estimator.js';
+import { probabilityUnder } from './age-pipeline.js';
 
 export type { PhotoFaces };
 
@@ -28,6 +29,8 @@ export interface FaceJson {
   gender?: { label: 'male' | 'female'; probability: number };
   score: number;
   landmarks: Record<'leftEye' | 'rightEye' | 'nose' | 'mouthLeft' | 'mouthRight', Point>;
+  /** P(age < years), on request (predict --under, ?under=). */
+  under?: { years: number; probability: number };
   distribution?: number[];
 }
 
@@ -44,7 +47,12 @@ export function detectedFaceToJson(face: DetectedFace): Pick<FaceJson, 'box' | '
   };
 }
 
-export function faceToJson(face: Face, options: { distribution?: boolean } = {}): FaceJson {
+/** P(age < years) as a face's `under` field, rounded to 0.001. */
+export function underJson(distribution: ArrayLike<number>, years: number): NonNullable<FaceJson['under']> {
+  return { years, probability: r3(probabilityUnder({ distribution }, years)) };
+}
+
+export function faceToJson(face: Face, options: { distribution?: boolean; under?: number } = {}): FaceJson {
   const { box, score, landmarks } = detectedFaceToJson(face);
   const json: FaceJson = {
     box,
@@ -55,6 +63,7 @@ export function faceToJson(face: Face, options: { distribution?: boolean } = {})
     score,
     landmarks,
   };
+  if (options.under !== undefined) json.under = underJson(face.distribution, options.under);
   if (options.distribution) json.distribution = face.distribution.map((v) => Math.round(v * 1e6) / 1e6);
   return json;
 }

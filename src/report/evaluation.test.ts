@@ -5,8 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import type { FaceDetector } from '../detect/index.js';
-import type { EvalResult } from '../eval/evaluate.js';
-import { ageMetrics } from '../eval/metrics.js';
+import { scoreEval, type EvalResult } from '../eval/evaluate.js';
 import type { AgeEstimator } from '../infer/estimator.js';
 import { bestAndWorst, writeEvalReport } from './evaluation.js';
 import { fakePredictions, imageSize } from './testing.js';
@@ -29,7 +28,7 @@ test('writeEvalReport: every section, figures at their size, galleries of the im
     await sharp({ create: { width: 40, height: 50, channels: 3, background: { r: 8 * i, g: 100, b: 200 - 5 * i } } }).png().toFile(p.path);
   }
   predictions[3]!.path = path.join(dir, 'gone.png'); // deleted since eval: left out of the gallery
-  const result: EvalResult = { predictions, metrics: ageMetrics(predictions), misses: 2, errors: { corrupt: 1 }, rejects: {} };
+  const result: EvalResult = { ...scoreEval(predictions), predictions, misses: 2, errors: { corrupt: 1 }, rejects: {} };
   const out = path.join(dir, 'report');
   const index = await writeEvalReport(result, { outDir: out, estimator, detectorMode: 'photo', source: 'fake', galleryCount: 6, tile: 48 });
   const html = readFileSync(index, 'utf8');

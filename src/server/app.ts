@@ -7,8 +7,10 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 // Light modules only: the HTTP process never estimates, and loading the whole library (TF.js, onnxruntime) costs
 // ~90 MB of RSS (105 vs 195 MB). The workers use the public API (worker.ts).
-import { HowoldError } from '../core/errors.js';
+import { parseNumberOption } from '../core/checks.js';
+import { errorMessage, HowoldError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
+import { underJson } from '../infer/photos.js';
 import { BusyError, EstimatorPool, TimeoutError, type PoolOptions } from './pool.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -81,6 +83,17 @@ async function readPhoto(request: FastifyRequest, maxBodyBytes: number): Promise
   return body;
 }
 
+/** `?under=18`: the threshold in years (1..100) whose P(age < T) each face gets. */
+function parseUnder(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    if (typeof value !== 'string') throw new HttpError(400, 'invalid_argument', 'give under once, as a number of years from 1 to 100');
+    return parseNumberOption(value, 'under', 1, 100);
+  } catch (err) {
+    throw err instanceof HttpError ? err : new HttpError(400, 'invalid_argument', errorMessage(err));
+  }
+}
+
 export interface HowoldServer {
   app: FastifyInstance;
   pool: EstimatorPool;
@@ -128,13 +141,19 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
     return reply.code(stats.ready > 0 ? 200 : 503).send({ status: stats.ready > 0 ? 'ok' : 'unavailable', model: pool.model, engine: pool.engine, ...stats });
   });
 
-  app.post('/v1/ages', async (request: FastifyRequest<{ Querystring: { distribution?: string } }>, reply: FastifyReply) => {
+  app.post('/v1/ages', async (request: FastifyRequest<{ Querystring: { distribution?: string; under?: unknown } }>, reply: FastifyReply) => {
     const started = performance.now();
+    const under = parseUnder(request.query.under);
     const photo = await readPhoto(request, maxBodyBytes);
     const result = await pool.estimate(photo);
     if ('error' in result) throw toHttpError(new HowoldError(result.error.code, result.error.message));
     const keep = request.query.distribution === '1' || request.query.distribution === 'true';
-    const faces = keep ? result.faces : result.faces.map(({ distribution: _d, ...face }) => face);
+    // the workers always send the distribution: P(under) is read from it here
+    const faces = result.faces.map(({ distribution, ...face }) => ({
+      ...face,
+      ...(under !== undefined && distribution ? { under: underJson(distribution, under) } : {}),
+      ...(keep ? { distribution } : {}),
+    }));
     return reply.send({ faces, width: result.width, height: result.height, model: pool.model, ms: Math.round(performance.now() - started) });
   });
 

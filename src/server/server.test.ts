@@ -13,7 +13,15 @@ const groupPhoto = readFileSync(path.resolve(repoRoot, '../shared/datasets/group
 const model = process.env.HOWOLD_MODEL;
 
 interface AgesBody {
-  faces: Array<{ box: { x: number; y: number; width: number; height: number }; age: number; low: number; high: number; score: number; distribution?: number[] }>;
+  faces: Array<{
+    box: { x: number; y: number; width: number; height: number };
+    age: number;
+    low: number;
+    high: number;
+    score: number;
+    under?: { years: number; probability: number };
+    distribution?: number[];
+  }>;
   width: number;
   height: number;
   model: string;
@@ -78,6 +86,29 @@ test('POST /v1/ages: the example photo as a raw body and as multipart gives one 
   assert.equal(withDistribution.faces[0].distribution?.length, 101);
   const without = (await (await post(astronaut, 'image/png')).json()) as AgesBody;
   assert.equal(without.faces[0].distribution, undefined);
+});
+
+test('POST /v1/ages?under=18: P(age < 18) per face from its distribution; a bad value is a 400 with a one-line message', async () => {
+  const withUnder = (await (await post(groupPhoto, 'image/jpeg', '?under=18&distribution=1')).json()) as AgesBody;
+  assert.ok(withUnder.faces.length >= 3);
+  for (const face of withUnder.faces) {
+    assert.equal(face.under!.years, 18);
+    const below = face.distribution!.slice(0, 18).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(face.under!.probability - below) < 1e-3, `${face.under!.probability} vs ${below}`);
+  }
+  const adult = (await (await post(astronaut, 'image/png', '?under=18')).json()) as AgesBody;
+  assert.ok(adult.faces[0]!.under!.probability < 0.1, JSON.stringify(adult.faces[0]!.under));
+  assert.equal(adult.faces[0]!.distribution, undefined);
+  const older = (await (await post(astronaut, 'image/png', '?under=90')).json()) as AgesBody;
+  assert.ok(older.faces[0]!.under!.probability > 0.9, JSON.stringify(older.faces[0]!.under));
+  assert.equal(((await (await post(astronaut, 'image/png')).json()) as AgesBody).faces[0]!.under, undefined);
+
+  for (const bad of ['abc', '0', '101', '', '-5']) {
+    const body = await expectError(await post(astronaut, 'image/png', `?under=${bad}`), 400, 'invalid_argument');
+    assert.equal(body.error.message, `Expected a number between 1 and 100 for under but received '${bad}' of type string`);
+  }
+  const twice = await expectError(await post(astronaut, 'image/png', '?under=18&under=21'), 400, 'invalid_argument');
+  assert.doesNotMatch(twice.error.message, /\n/);
 });
 
 test('POST /v1/ages: bad input gets a clear 4xx JSON error and the server carries on', async () => {

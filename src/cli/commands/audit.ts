@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parseIntegerOption } from '../../core/checks.js';
+import { HowoldError } from '../../core/errors.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import type { DetectorMode } from '../../detect/index.js';
 import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
@@ -44,7 +45,10 @@ export function register(program: Command): void {
           onProgress: (done, total) => progress.update(done, { total }),
         });
         progress.stop();
-        const rows = rankAudit(result.predictions);
+        // a label that is only an age group has no single age to dispute
+        const exact = result.predictions.filter((p) => !p.truthGroup);
+        if (exact.length === 0) throw new HowoldError('no_ages', 'audit needs labels with ages; these give only age groups', source);
+        const rows = rankAudit(exact);
         process.stdout.write(`model ${estimator.meta.name}: ${rows.length} images, MAE ${result.metrics.mae.toFixed(2)}; most disputed labels:\n`);
         process.stdout.write(`${formatAudit(rows, flags.top)}\n`);
         if (flags.csv) await writeFile(flags.csv, auditCsv(rows));

@@ -85,7 +85,13 @@ export function register(program: Command): void {
       // queue workers run elsewhere: they get absolute paths
       const source = flags.queue ? resolve(given) : given;
       const reader = openDataset(source, flags.format, flags.minFaceScore === undefined ? {} : { minFaceScore: flags.minFaceScore });
-      const { rows, rejects } = await readDataset(reader);
+      const read = await readDataset(reader);
+      // a row labelled only by its age group would train on the group's middle as if it were the age
+      const rows = read.rows.filter((row) => !row.ageGroup);
+      const groupOnly = read.rows.length - rows.length;
+      const rejects = groupOnly ? { ...read.rejects, total: read.rejects.total + groupOnly, byReason: { ...read.rejects.byReason, age_group_only: groupOnly } } : read.rejects;
+      if (groupOnly) process.stderr.write(`howold data prepare: ${groupOnly} rows give an age group, not an age: rejected (age_group_only; use them with howold eval)\n`);
+      if (groupOnly && rows.length === 0) throw new HowoldError('no_ages', 'no rows with an age to prepare (the labels give only age groups)', source);
       const split = splitDataset(rows, { seed: flags.seed });
       const withSplits = rows.map((row) => ({ ...row, split: split.splitOf(row.path)! }));
       process.stderr.write(`${rows.length} labelled rows from ${source} (${rejects.total} rejected by the reader)\n`);

@@ -150,3 +150,49 @@ test('howold predict: exit code 0 when some files work, 1 when none do; --json o
   assert.equal(failed.stdout, '');
   assert.match(failed.stderr, /1 file: 0 ok, 1 failed \(not_an_image 1\)/);
 });
+
+test('predict --under 18: P(under 18) per face in the text, JSON and CSV, read from the face\'s distribution', async () => {
+  const photo = path.join(groupPhotos, '2008_001009.jpg');
+  const text = collect();
+  await runPredict([photo], { under: 18, progress: false }, text, collect(), estimator);
+  const lines = text.text.trim().split('\n');
+  assert.ok(lines.length >= 2);
+  for (const line of lines) assert.match(line, /\tage \d+\.\d\t\(\d+-\d+\)(\t(male|female) 0\.\d\d)?\tP\(under 18\) [01]\.\d{3}$/);
+
+  const json = collect();
+  await runPredict([photo], { json: true, under: 18, distribution: true, progress: false }, json, collect(), estimator);
+  const faces = (JSON.parse(json.text) as { files: FileEntry[] }).files[0]!.faces!;
+  assert.equal(faces.length, lines.length);
+  for (const [i, face] of faces.entries()) {
+    assert.equal(face.under!.years, 18);
+    const below = face.distribution!.slice(0, 18).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(face.under!.probability - below) < 1e-3, `${face.under!.probability} vs ${below}`);
+    assert.ok(lines[i]!.endsWith(`P(under 18) ${face.under!.probability.toFixed(3)}`));
+    // the estimate and P(under 18) agree on which side of 18 a clear face is
+    if (face.age < 12) assert.ok(face.under!.probability > 0.5, JSON.stringify(face));
+    if (face.age > 25) assert.ok(face.under!.probability < 0.5, JSON.stringify(face));
+  }
+  assert.ok(faces.some((f) => f.age < 12) && faces.some((f) => f.age > 25), 'the photo has a child and an adult');
+
+  const plain = collect();
+  await runPredict([photo], { json: true, progress: false }, plain, collect(), estimator);
+  assert.equal((JSON.parse(plain.text) as { files: FileEntry[] }).files[0]!.faces![0]!.under, undefined, 'only on request');
+
+  const csv = collect();
+  await runPredict([photo], { csv: true, under: 18, progress: false }, csv, collect(), estimator);
+  const [header, ...rows] = csv.text.trim().split('\n');
+  assert.equal(header, 'file,face,x,y,width,height,age,low,high,gender,gender_probability,score,p_under_18');
+  assert.deepEqual(rows.map((r) => Number(r.split(',').at(-1))), faces.map((f) => f.under!.probability));
+});
+
+test('howold predict --under: a value outside 1..100 is a one-line error', async () => {
+  const run = promisify(execFile);
+  for (const bad of ['0', '101', 'adult']) {
+    const failed = await run(process.execPath, [path.join(repoRoot, 'bin/howold.js'), 'predict', '--under', bad, astronaut], { cwd: repoRoot }).then(
+      () => assert.fail('expected a failure'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stderr, `howold: Expected a number between 1 and 100 for --under but received '${bad}' of type string\n`);
+  }
+});

@@ -3,7 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
+import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { csvField } from '../../core/csv.js';
 import { uniqueName, type Output } from '../output.js';
 import {
@@ -12,6 +12,7 @@ import {
   errorMessage,
   estimatePhotos,
   faceToJson,
+  underJson,
   type AgeEstimator,
   type FaceJson,
 } from '../../index.js';
@@ -38,6 +39,8 @@ export interface PredictFlags {
   queue?: string;
   /** With `queue`: photos per job. */
   jobSize?: number;
+  /** Add P(age < this many years) to every face. */
+  under?: number;
 }
 
 export type { Output };
@@ -100,12 +103,17 @@ export async function expandInputs(inputs: string[]): Promise<{ files: string[];
 const CSV_HEADER = 'file,face,x,y,width,height,age,low,high,gender,gender_probability,score';
 
 
+function csvHeader(under?: number): string {
+  return under === undefined ? CSV_HEADER : `${CSV_HEADER},p_under_${under}`;
+}
+
 function csvRows(entry: FileEntry): string {
   return (entry.faces ?? [])
-    .map((f, i) =>
-      [csvField(entry.file), i + 1, f.box.x, f.box.y, f.box.width, f.box.height, f.age, f.low, f.high, f.gender?.label ?? '', f.gender?.probability ?? '', f.score]
-        .join(',') + '\n',
-    )
+    .map((f, i) => {
+      const cells = [csvField(entry.file), i + 1, f.box.x, f.box.y, f.box.width, f.box.height, f.age, f.low, f.high, f.gender?.label ?? '', f.gender?.probability ?? '', f.score];
+      if (f.under) cells.push(f.under.probability);
+      return cells.join(',') + '\n';
+    })
     .join('');
 }
 
@@ -116,8 +124,9 @@ function textLines(entry: FileEntry): string {
     .map((f, i) => {
       const b = f.box;
       const gender = f.gender ? `\t${f.gender.label} ${f.gender.probability.toFixed(2)}` : '';
+      const under = f.under ? `\tP(under ${f.under.years}) ${f.under.probability.toFixed(3)}` : '';
       return `${entry.file}\tface ${i + 1}\tbox ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}` +
-        `\tage ${f.age.toFixed(1)}\t(${f.low.toFixed(0)}-${f.high.toFixed(0)})${gender}\n`;
+        `\tage ${f.age.toFixed(1)}\t(${f.low.toFixed(0)}-${f.high.toFixed(0)})${gender}${under}\n`;
     })
     .join('');
 }
@@ -170,7 +179,7 @@ export async function runPredict(
   };
 
   if (flags.json) out.write('{"files": [\n');
-  else if (flags.csv) out.write(`${CSV_HEADER}\n`);
+  else if (flags.csv) out.write(`${csvHeader(flags.under)}\n`);
 
   // cli-progress's gracefulExit swallows the first Ctrl-C and leaves the cursor hidden: stop the bar, then let
   // the signal do what it would have done
@@ -212,13 +221,20 @@ export async function runPredict(
       }
       emit(entry);
     };
+    const queuedFace = (face: FaceJson): FaceJson => {
+      if (flags.under === undefined || !face.distribution) return face;
+      const { distribution, ...rest } = face;
+      const withUnder: FaceJson = { ...rest, under: underJson(distribution, flags.under) };
+      return flags.distribution ? { ...withUnder, distribution } : withUnder;
+    };
     if (flags.queue) {
       // loaded only for --queue: BullMQ and its Redis client are not needed by an in-process run
       const { submitPredict } = await import('../../queue/predict-submit.js');
       const queued = await submitPredict(
         files,
-        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, onProgress: (done) => progress?.update(done) },
-        (file, result) => finish('error' in result ? { file, error: result.error } : { file, width: result.width, height: result.height, faces: result.faces }),
+        // P(under) needs the distribution: the workers send it, and it is dropped here unless asked for
+        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution || flags.under !== undefined, onProgress: (done) => progress?.update(done) },
+        (file, result) => finish('error' in result ? { file, error: result.error } : { file, width: result.width, height: result.height, faces: result.faces.map(queuedFace) }),
       );
       queueSummary = queued;
     } else {
@@ -235,7 +251,7 @@ export async function runPredict(
           const file = batch[i]!;
           if (result instanceof Error) await finish({ file, error: { code: errorCode(result), message: errorMessage(result) } });
           else {
-            const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution }));
+            const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution, under: flags.under }));
             await finish({ file, width: result.width, height: result.height, faces });
           }
         }
@@ -273,6 +289,7 @@ export function register(program: Command): void {
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
     .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
+    .option('--under <years>', 'add P(age < YEARS) to every face, from its age distribution (e.g. 18)', (v) => parseNumberOption(v, '--under', 1, 100))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--strict', 'exit with code 1 when any file fails')
     .addOption(new Option('--out <file>', 'write one JSON line per file ({file, width, height, faces} or {file, error}) to this file instead of printing').conflicts(['json', 'csv']))

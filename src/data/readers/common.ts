@@ -22,6 +22,7 @@ const AGE_DEFAULTS: Record<DatasetFormat, [number, number]> = {
   utkface: [1, 120],
   fgnet: [0, 120],
   csv: [0, 120],
+  fairface: [0, 120],
 };
 
 export function resolveOptions(format: DatasetFormat, options: unknown = {}): ResolvedOptions {

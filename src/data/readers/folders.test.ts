@@ -35,8 +35,8 @@ describe('file-name parsers', () => {
   });
 
   it('UTKFace', () => {
-    assert.deepEqual(parseUtkfaceName('26_0_1_20170116174525125.jpg.chip.jpg'), { row: { age: 26, gender: 'male', race: 1 } });
-    assert.deepEqual(parseUtkfaceName('1_1_4_20161221193646725.jpg'), { row: { age: 1, gender: 'female', race: 4 } });
+    assert.deepEqual(parseUtkfaceName('26_0_1_20170116174525125.jpg.chip.jpg'), { row: { age: 26, gender: 'male', race: 'Black' } });
+    assert.deepEqual(parseUtkfaceName('1_1_4_20161221193646725.jpg'), { row: { age: 1, gender: 'female', race: 'Others' } });
     const reason = (name: string) => (parseUtkfaceName(name) as { reason: string }).reason;
     assert.equal(reason('26_0_20170116174525125.jpg.chip.jpg'), 'bad_filename');
     assert.equal(reason('abc_0_1_20170116174525125.jpg.chip.jpg'), 'bad_age');
@@ -120,8 +120,8 @@ describe('folder readers', () => {
     ]);
     const { rows, rejects } = await readDataset(openDataset(root, 'utkface'));
     assert.deepEqual(rows, [
-      { path: join(root, '26_0_1_20170116174525125.jpg.chip.jpg'), age: 26, gender: 'male', race: 1 },
-      { path: join(root, '90_1_0_20170116174525125.jpg.chip.jpg'), age: 90, gender: 'female', race: 0 },
+      { path: join(root, '26_0_1_20170116174525125.jpg.chip.jpg'), age: 26, gender: 'male', race: 'Black' },
+      { path: join(root, '90_1_0_20170116174525125.jpg.chip.jpg'), age: 90, gender: 'female', race: 'White' },
     ]);
     assert.deepEqual(rejects.byReason, { age_out_of_range: 2, bad_age: 1, bad_filename: 1, bad_gender: 1 });
     assert.deepEqual(
@@ -153,7 +153,7 @@ describe('folder readers', () => {
     assert.throws(() => openDataset(join(dir, 'nope'), 'utkface'), (err: unknown) => err instanceof InputError && err.code === 'not_found');
     assert.throws(() => openDataset(__filename(), 'fgnet'), /expected a folder of fgnet images/);
     assert.throws(() => openDataset(dir, 'csv'), /expected a CSV or JSON Lines manifest file/);
-    assert.throws(() => openDataset(dir, 'morph' as 'csv'), /Expected one of imdb, wiki, utkface, fgnet, csv for format but received 'morph'/);
+    assert.throws(() => openDataset(dir, 'morph' as 'csv'), /Expected one of imdb, wiki, utkface, fgnet, csv, fairface for format but received 'morph'/);
     assert.throws(() => openDataset(dir, 'utkface', { maxAge: -1 }), /maxAge/);
   });
 });
@@ -172,7 +172,7 @@ describe('UTKFace, the real folder', () => {
     assert.equal(rejects.skipped, 2);
     // figures from the folder's README
     assert.equal(rows.filter((r) => r.gender === 'male').length, 9_985);
-    assert.equal(rows.filter((r) => (r as UtkfaceRow).race === 2).length, 2_857);
+    assert.equal(rows.filter((r) => (r as UtkfaceRow).race === 'Asian').length, 2_857);
     assert.equal(Math.min(...rows.map((r) => r.age)), 1);
     assert.equal(Math.max(...rows.map((r) => r.age)), 116);
     assert.equal(rows.filter((r) => r.age >= 90).length, 129);

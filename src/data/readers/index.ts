@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkOneOf, checkString } from '../../core/checks.js';
 import { InputError } from '../../core/errors.js';
 import type { LabelledRow } from '../../core/types.js';
@@ -6,7 +7,7 @@ import { resolveOptions } from './common.js';
 import { openFgnet } from './fgnet.js';
 import { openImdbWikiFolder } from './imdb-wiki-names.js';
 import { openImdbWikiMat } from './imdb-wiki-mat.js';
-import { openManifest } from './manifest.js';
+import { openFairfaceLabels, openManifest } from './manifest.js';
 import type { RejectSummary } from './rejects.js';
 import { DATASET_FORMATS, type DatasetFormat, type DatasetOptions, type DatasetReader } from './types.js';
 import { openUtkface } from './utkface.js';
@@ -15,7 +16,7 @@ export { DATASET_FORMATS } from './types.js';
 export type { DatasetFormat, DatasetOptions, DatasetReader, UtkfaceRow } from './types.js';
 export { RejectCounter, type RejectSummary } from './rejects.js';
 export { parseImdbName, parseWikiName } from './imdb-wiki-names.js';
-export { parseUtkfaceName } from './utkface.js';
+export { parseUtkfaceName, UTKFACE_RACES } from './utkface.js';
 export { parseFgnetName } from './fgnet.js';
 export { imdbWikiAge, datenum, faceLocationToBox } from './imdb-wiki-mat.js';
 export { isImageName } from './walk.js';
@@ -24,7 +25,8 @@ export { isImageName } from './walk.js';
  * Opens a labelled dataset:
  * - `imdb` / `wiki`: a folder of crops named as in the tutorial, or the official imdb.mat / wiki.mat file;
  * - `utkface`, `fgnet`: a folder of images labelled by their names;
- * - `csv`: a CSV/TSV or JSON Lines manifest (`path,age[,gender]`).
+ * - `csv`: a CSV/TSV or JSON Lines manifest (`path,age[,age_group][,gender][,race]`);
+ * - `fairface`: FairFace's labels (`file,age_group,gender[,race]`), the labels.csv file or the folder holding it.
  * Throws a one-line error now if the source is missing or of the wrong kind; rows are read lazily.
  */
 export function openDataset(source: string, format: DatasetFormat, options: DatasetOptions = {}): DatasetReader {
@@ -48,6 +50,11 @@ export function openDataset(source: string, format: DatasetFormat, options: Data
     case 'csv':
       if (isDir) throw new InputError('bad_source', 'expected a CSV or JSON Lines manifest file, not a folder', source);
       return openManifest(source, resolved);
+    case 'fairface': {
+      const labels = isDir ? join(source, 'labels.csv') : source;
+      if (!existsSync(labels)) throw new InputError('not_found', 'no labels.csv in this FairFace folder', source);
+      return openFairfaceLabels(labels, resolved);
+    }
   }
 }
 

@@ -96,7 +96,7 @@ describe('CSV / JSONL manifest reader', () => {
     await assert.rejects(readDataset(openDataset(file, 'csv')), (err: unknown) => {
       assert.ok(err instanceof InputError);
       assert.equal(err.code, 'bad_manifest');
-      assert.equal(err.message, `${file}: header must name the columns path and age (found: img/a.jpg,31)`);
+      assert.equal(err.message, `${file}: header must name the columns path and age or age_group (found: img/a.jpg,31)`);
       return true;
     });
   });
@@ -125,5 +125,81 @@ describe('CSV / JSONL manifest reader', () => {
     ]);
     assert.deepEqual(rejects.byReason, { age_out_of_range: 1, bad_age: 1, bad_gender: 1, bad_json: 2, missing_age: 1, missing_path: 1 });
     assert.equal(rejects.examples.bad_json![0]!.path, `${file}:6`);
+  });
+  it('reads an age_group column: group-only rows carry the group and its middle; bad groups are rejected by file and line', async () => {
+    const file = join(dir, 'groups.csv');
+    await writeFile(
+      file,
+      [
+        'path,age,age_group,gender,race',
+        'a.jpg,,20-29,Male,Black',
+        'b.jpg,,70+,female,',
+        'c.jpg,,more than 70,,',
+        'd.jpg,5,3-9,f,White',
+        'e.jpg,,twenties,m,',
+        'f.jpg,,29-20,m,',
+        'g.jpg,40,20-29,m,',
+        'h.jpg,,,m,',
+      ].join('\n'),
+    );
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
+    assert.deepEqual(rows, [
+      { path: join(dir, 'a.jpg'), age: 25, ageGroup: { label: '20-29', low: 20, high: 29 }, gender: 'male', race: 'Black' },
+      { path: join(dir, 'b.jpg'), age: 75, ageGroup: { label: '70+', low: 70 }, gender: 'female' },
+      { path: join(dir, 'c.jpg'), age: 75, ageGroup: { label: '70+', low: 70 } },
+      { path: join(dir, 'd.jpg'), age: 5, gender: 'female', race: 'White' },
+    ]);
+    assert.deepEqual(rejects.byReason, { age_group_mismatch: 1, bad_age_group: 2, missing_age: 1 });
+    assert.deepEqual(rejects.examples.bad_age_group, [
+      { path: `${file}:6`, reason: 'bad_age_group', detail: "age group 'twenties' is not like 0-2, 10-19 or 70+ (whole years 0-120)" },
+      { path: `${file}:7`, reason: 'bad_age_group', detail: "age group '29-20' is not like 0-2, 10-19 or 70+ (whole years 0-120)" },
+    ]);
+    assert.deepEqual(rejects.examples.age_group_mismatch, [{ path: `${file}:8`, reason: 'age_group_mismatch', detail: 'age 40 is not in its age group 20-29' }]);
+  });
+
+  it('a manifest may have age_group and no age column; JSON Lines too', async () => {
+    const csv = join(dir, 'only-groups.csv');
+    await writeFile(csv, 'path,age_group\na.jpg,0-2\nb.jpg,x\n');
+    const fromCsv = await readDataset(openDataset(csv, 'csv'));
+    assert.deepEqual(fromCsv.rows, [{ path: join(dir, 'a.jpg'), age: 1.5, ageGroup: { label: '0-2', low: 0, high: 2 } }]);
+    assert.equal(fromCsv.rejects.examples.bad_age_group![0]!.path, `${csv}:3`);
+    const jsonl = join(dir, 'groups.jsonl');
+    await writeFile(jsonl, ['{"path": "a.jpg", "age_group": "10-19", "race": "Indian"}', '{"path": "b.jpg", "age_group": 12}', '{"path": "c.jpg", "age": 33}'].join('\n'));
+    const fromJsonl = await readDataset(openDataset(jsonl, 'csv'));
+    assert.deepEqual(fromJsonl.rows, [
+      { path: join(dir, 'a.jpg'), age: 15, ageGroup: { label: '10-19', low: 10, high: 19 }, race: 'Indian' },
+      { path: join(dir, 'c.jpg'), age: 33 },
+    ]);
+    assert.deepEqual(fromJsonl.rejects.examples.bad_age_group, [{ path: `${jsonl}:2`, reason: 'bad_age_group', detail: "age group '12' is not like 0-2, 10-19 or 70+ (whole years 0-120)" }]);
+  });
+
+  it('fairface: the folder or its labels.csv, FairFace\'s own column names too; a folder without labels.csv is a one-line error', async () => {
+    const folder = join(dir, 'ff');
+    await mkdir(folder);
+    await writeFile(join(folder, 'labels.csv'), 'file,age_group,gender\nfairface_0001.jpg,50-59,Male\nfairface_0002.jpg,teen,Female\n');
+    for (const source of [folder, join(folder, 'labels.csv')]) {
+      const { rows, rejects } = await readDataset(openDataset(source, 'fairface'));
+      assert.deepEqual(rows, [{ path: join(folder, 'fairface_0001.jpg'), age: 55, ageGroup: { label: '50-59', low: 50, high: 59 }, gender: 'male' }]);
+      assert.deepEqual(rejects.byReason, { bad_age_group: 1 });
+    }
+    const own = join(dir, 'fairface_label_val.csv');
+    await writeFile(own, 'file,age,gender,race,service_test\nval/1.jpg,more than 70,Female,East Asian,False\n');
+    const { rows } = await readDataset(openDataset(own, 'fairface'));
+    assert.deepEqual(rows, [{ path: join(dir, 'val/1.jpg'), age: 75, ageGroup: { label: '70+', low: 70 }, gender: 'female', race: 'East Asian' }]);
+    const empty = join(dir, 'ff-empty');
+    await mkdir(empty);
+    assert.throws(() => openDataset(empty, 'fairface'), (err: unknown) => err instanceof InputError && err.message === `${empty}: no labels.csv in this FairFace folder`);
+  });
+
+  it('the real FairFace sample: 540 rows, 60 per group, genders, no race column', async () => {
+    const { rows, rejects } = await readDataset(openDataset(join(import.meta.dirname, '../../../../shared/datasets/fairface'), 'fairface'));
+    assert.equal(rows.length, 540);
+    assert.equal(rejects.total, 0);
+    const perGroup = new Map<string, number>();
+    for (const r of rows) perGroup.set(r.ageGroup!.label, (perGroup.get(r.ageGroup!.label) ?? 0) + 1);
+    assert.deepEqual([...perGroup.keys()].sort(), ['0-2', '10-19', '20-29', '3-9', '30-39', '40-49', '50-59', '60-69', '70+']);
+    assert.ok([...perGroup.values()].every((n) => n === 60));
+    assert.ok(rows.every((r) => r.gender === 'male' || r.gender === 'female'));
+    assert.ok(rows.every((r) => r.race === undefined));
   });
 });

@@ -1,11 +1,15 @@
-// A manifest for anyone's own data: CSV (or TSV) with a header row `path,age[,gender][,subject][,x,y,width,height]`,
-// or JSON Lines `{"path": ..., "age": ..., "gender": ..., "subject": ..., "faceBox": {x, y, width, height}}`.
+// A manifest for anyone's own data: CSV (or TSV) with a header row
+// `path,age[,age_group][,gender][,race][,subject][,x,y,width,height]`, or JSON Lines
+// `{"path": ..., "age": ..., "age_group": ..., "gender": ..., "race": ..., "subject": ..., "faceBox": {x, y, width, height}}`.
 // Paths are relative to the manifest's folder. Gender: m/f/male/female, or 0/1 as in UTKFace (0 male, 1 female).
+// A row needs an age or an age group ('0-2', '10-19', '70+'; core/age-group.ts): a row with only a group has
+// `ageGroup` set and its middle as `age`; a row with both keeps its age (which must lie in the group).
 import { createReadStream } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { errorMessage, InputError } from '../../core/errors.js';
+import { groupMiddle, inGroup, parseAgeGroup } from '../../core/age-group.js';
 import type { Box, Gender, LabelledRow } from '../../core/types.js';
 import type { ResolvedOptions } from './common.js';
 import { ageInRange, ageRangeText, fileExists } from './common.js';
@@ -15,27 +19,39 @@ import type { DatasetReader } from './types.js';
 const GENDERS: Record<string, Gender> = { m: 'male', male: 'male', '0': 'male', f: 'female', female: 'female', '1': 'female' };
 const BOX_KEYS = ['x', 'y', 'width', 'height'] as const;
 
-/** The fields of one manifest entry before checking; `where` names it in rejects when it has no path. */
+/** The fields of one manifest entry before checking; `where` (file:line) names it in label rejects. */
 interface Entry {
   where: string;
   path: unknown;
   age: unknown;
+  ageGroup?: unknown;
   gender?: unknown;
+  race?: unknown;
   subject?: unknown;
   box?: Partial<Record<(typeof BOX_KEYS)[number], unknown>>;
 }
+
+/** Which header names hold the path, the age and the age group: the first one present is used. */
+export interface ManifestColumns {
+  path: string[];
+  age: string[];
+  ageGroup: string[];
+}
+
+const DEFAULT_COLUMNS: ManifestColumns = { path: ['path'], age: ['age'], ageGroup: ['age_group'] };
 
 function isBlank(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 }
 
 export class ManifestReader implements DatasetReader {
-  readonly format = 'csv' as const;
   readonly rejects: RejectCounter;
 
   constructor(
     readonly source: string,
     private options: ResolvedOptions,
+    private columns: ManifestColumns = DEFAULT_COLUMNS,
+    readonly format: 'csv' | 'fairface' = 'csv',
   ) {
     this.rejects = new RejectCounter(options.maxExamples, options.onReject);
   }
@@ -60,16 +76,28 @@ export class ManifestReader implements DatasetReader {
     };
     if (isBlank(e.path) || typeof e.path !== 'string') return reject(e.where, 'missing_path');
     const path = isAbsolute(e.path) ? e.path : join(dirname(this.source), e.path);
-    if (isBlank(e.age)) return reject(path, 'missing_age');
-    const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' ? Number(e.age.trim()) : Number.NaN;
-    if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a number`);
-    if (!ageInRange(age, this.options)) return reject(path, 'age_out_of_range', `age ${age} ${ageRangeText(this.options)}`);
-    const row: LabelledRow = { path, age };
+    // label problems name the manifest's line, where the fix is made
+    const group = isBlank(e.ageGroup) ? undefined : parseAgeGroup(String(e.ageGroup));
+    if (!isBlank(e.ageGroup) && !group) {
+      return reject(e.where, 'bad_age_group', `age group '${String(e.ageGroup)}' is not like 0-2, 10-19 or 70+ (whole years 0-120)`);
+    }
+    if (isBlank(e.age) && !group) return reject(path, 'missing_age');
+    let row: LabelledRow;
+    if (isBlank(e.age)) {
+      row = { path, age: groupMiddle(group!), ageGroup: group! };
+    } else {
+      const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' ? Number(e.age.trim()) : Number.NaN;
+      if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a number`);
+      if (!ageInRange(age, this.options)) return reject(path, 'age_out_of_range', `age ${age} ${ageRangeText(this.options)}`);
+      if (group && !inGroup(age, group)) return reject(e.where, 'age_group_mismatch', `age ${age} is not in its age group ${group.label}`);
+      row = { path, age };
+    }
     if (!isBlank(e.gender)) {
       const gender = GENDERS[String(e.gender).trim().toLowerCase()];
       if (!gender) return reject(path, 'bad_gender', `gender '${String(e.gender)}' is not m, f, male, female, 0 or 1`);
       row.gender = gender;
     }
+    if (!isBlank(e.race)) row.race = String(e.race).trim();
     if (!isBlank(e.subject)) row.subject = String(e.subject).trim();
     if (e.box && BOX_KEYS.some((k) => !isBlank(e.box![k]))) {
       const values = BOX_KEYS.map((k) => Number(e.box![k]));
@@ -85,14 +113,19 @@ export class ManifestReader implements DatasetReader {
 
   private async *csvEntries(): AsyncGenerator<Entry> {
     const source = this.source;
+    const cols = this.columns;
+    let pick: { path?: string; age?: string; ageGroup?: string } = {};
     const parser = createReadStream(source).pipe(
       parse({
         bom: true,
         delimiter: extname(source).toLowerCase() === '.tsv' ? '\t' : ',',
         columns: (header: string[]) => {
           const names = header.map((h) => h.trim().toLowerCase());
-          if (!names.includes('path') || !names.includes('age')) {
-            throw new InputError('bad_manifest', `header must name the columns path and age (found: ${names.join(',')})`, source);
+          const first = (candidates: string[]) => candidates.find((c) => names.includes(c));
+          pick = { path: first(cols.path), age: first(cols.age), ageGroup: first(cols.ageGroup) };
+          if (!pick.path || (!pick.age && !pick.ageGroup)) {
+            const want = `${cols.path.join(' or ')} and ${[...cols.age, ...cols.ageGroup].join(' or ')}`;
+            throw new InputError('bad_manifest', `header must name the columns ${want} (found: ${names.join(',')})`, source);
           }
           return names;
         },
@@ -111,9 +144,11 @@ export class ManifestReader implements DatasetReader {
         const r = item.record;
         yield {
           where: `${source}:${item.info.lines}`,
-          path: r.path?.trim(),
-          age: r.age,
+          path: r[pick.path!]?.trim(),
+          age: pick.age ? r[pick.age] : undefined,
+          ageGroup: pick.ageGroup ? r[pick.ageGroup] : undefined,
           gender: r.gender,
+          race: r.race,
           subject: r.subject,
           box: { x: r.x, y: r.y, width: r.width, height: r.height },
         };
@@ -145,7 +180,11 @@ export class ManifestReader implements DatasetReader {
         }
         const o = value as Record<string, unknown>;
         const box = typeof o.faceBox === 'object' && o.faceBox !== null ? (o.faceBox as Entry['box']) : undefined;
-        yield { where, path: o.path, age: o.age, gender: o.gender, subject: o.subject, box };
+        const field = (names: string[]) => {
+          const key = names.find((k) => k in o);
+          return key === undefined ? undefined : o[key];
+        };
+        yield { where, path: field(this.columns.path), age: field(this.columns.age), ageGroup: field(this.columns.ageGroup), gender: o.gender, race: o.race, subject: o.subject, box };
       }
     } catch (err) {
       throw manifestError(err, source);
@@ -161,4 +200,12 @@ function manifestError(err: unknown, source: string): InputError {
 
 export function openManifest(source: string, options: ResolvedOptions): DatasetReader {
   return new ManifestReader(source, options);
+}
+
+/**
+ * FairFace's labels: `file,age_group,gender[,race]` (the sample in ../shared/datasets/fairface) or FairFace's own
+ * `file,age,gender,race,...` whose `age` column holds groups ('more than 70'); given the folder, its labels.csv.
+ */
+export function openFairfaceLabels(source: string, options: ResolvedOptions): DatasetReader {
+  return new ManifestReader(source, options, { path: ['file', 'path'], age: [], ageGroup: ['age_group', 'age'] }, 'fairface');
 }

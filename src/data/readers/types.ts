@@ -1,7 +1,7 @@
 import type { LabelledRow, RejectedRow } from '../../core/types.js';
 import type { RejectCounter } from './rejects.js';
 
-export const DATASET_FORMATS = ['imdb', 'wiki', 'utkface', 'fgnet', 'csv'] as const;
+export const DATASET_FORMATS = ['imdb', 'wiki', 'utkface', 'fgnet', 'csv', 'fairface'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 export interface DatasetReader {
@@ -37,7 +37,7 @@ export interface DatasetOptions {
   onReject?: (row: RejectedRow) => void;
 }
 
-/** UTKFace rows also carry the race label of the file name (0 White, 1 Black, 2 Asian, 3 Indian, 4 Others). */
+/** UTKFace rows always carry the race of the file name, by name (0 White, 1 Black, 2 Asian, 3 Indian, 4 Others). */
 export interface UtkfaceRow extends LabelledRow {
-  race: number;
+  race: string;
 }

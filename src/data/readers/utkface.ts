@@ -4,6 +4,9 @@ import type { NameResult, ResolvedOptions } from './common.js';
 import { FolderReader } from './common.js';
 import type { DatasetReader } from './types.js';
 
+/** UTKFace's race codes 0..4 by name, as its README gives them. */
+export const UTKFACE_RACES = ['White', 'Black', 'Asian', 'Indian', 'Others'] as const;
+
 const SUFFIX = /(?:\.jpg\.chip\.jpg|\.jpe?g|\.png)$/i;
 
 export function parseUtkfaceName(name: string): NameResult {
@@ -16,7 +19,7 @@ export function parseUtkfaceName(name: string): NameResult {
   if (gender !== '0' && gender !== '1') return { reason: 'bad_gender', detail: `gender '${gender}' is not 0 or 1` };
   if (!/^[0-4]$/.test(race)) return { reason: 'bad_race', detail: `race '${race}' is not 0-4` };
   if (!/^\d+$/.test(stamp)) return { reason: 'bad_filename', detail: `timestamp '${stamp}' is not a number` };
-  return { row: { age: Number(age), gender: gender === '0' ? 'male' : 'female', race: Number(race) } };
+  return { row: { age: Number(age), gender: gender === '0' ? 'male' : 'female', race: UTKFACE_RACES[Number(race)]! } };
 }
 
 export function openUtkface(source: string, options: ResolvedOptions): DatasetReader {
