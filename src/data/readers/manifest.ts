@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { errorMessage, InputError } from '../../core/errors.js';
 import type { Box, Gender, LabelledRow } from '../../core/types.js';
 import type { ResolvedOptions } from './common.js';
@@ -14,6 +14,7 @@ import type { DatasetReader } from './types.js';
 
 const GENDERS: Record<string, Gender> = { m: 'male', male: 'male', '0': 'male', f: 'female', female: 'female', '1': 'female' };
 const BOX_KEYS = ['x', 'y', 'width', 'height'] as const;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** The fields of one manifest entry before checking; `where` names it in rejects when it has no path. */
 interface Entry {
@@ -32,6 +33,8 @@ function isBlank(v: unknown): boolean {
 export class ManifestReader implements DatasetReader {
   readonly format = 'csv' as const;
   readonly rejects: RejectCounter;
+  /** Each path (and face box) accepted so far, with where it was. */
+  private seen = new Map<string, string>();
 
   constructor(
     readonly source: string,
@@ -46,6 +49,7 @@ export class ManifestReader implements DatasetReader {
 
   async *rows(): AsyncGenerator<LabelledRow> {
     this.rejects.clear();
+    this.seen.clear();
     const entries = this.kind === 'jsonl' ? this.jsonlEntries() : this.csvEntries();
     for await (const entry of entries) {
       const row = await this.check(entry);
@@ -61,8 +65,9 @@ export class ManifestReader implements DatasetReader {
     if (isBlank(e.path) || typeof e.path !== 'string') return reject(e.where, 'missing_path');
     const path = isAbsolute(e.path) ? e.path : join(dirname(this.source), e.path);
     if (isBlank(e.age)) return reject(path, 'missing_age');
-    const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' ? Number(e.age.trim()) : Number.NaN;
-    if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a number`);
+    // decimal only: Number() would also read '0x1F' as 31, '1e1' as 10 and '0b11' as 3
+    const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' && DECIMAL.test(e.age.trim()) ? Number(e.age.trim()) : Number.NaN;
+    if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a decimal number`);
     if (!ageInRange(age, this.options)) return reject(path, 'age_out_of_range', `age ${age} ${ageRangeText(this.options)}`);
     const row: LabelledRow = { path, age };
     if (!isBlank(e.gender)) {
@@ -79,38 +84,52 @@ export class ManifestReader implements DatasetReader {
       }
       row.faceBox = { x, y, width, height } satisfies Box;
     }
+    // the same face twice would weigh double in training and could land in both train and test
+    const key = `${path}\0${row.faceBox ? BOX_KEYS.map((k) => row.faceBox![k]).join(',') : ''}`;
+    const first = this.seen.get(key);
+    if (first !== undefined) return reject(path, 'duplicate_row', `the same ${row.faceBox ? 'face box' : 'file'} as ${first}`);
+    this.seen.set(key, e.where);
     if (this.options.checkFiles && !(await fileExists(path))) return reject(path, 'missing_file', 'no such file');
     return row;
   }
 
+  /**
+   * One physical line is one record: a quote left open is that line's reject ('bad_csv_record'), not the silent
+   * end of the file (CSV would let it run on through every following line). Paths holding a newline are not
+   * supported in a CSV manifest (use JSON Lines).
+   */
   private async *csvEntries(): AsyncGenerator<Entry> {
     const source = this.source;
-    const parser = createReadStream(source).pipe(
-      parse({
-        bom: true,
-        delimiter: extname(source).toLowerCase() === '.tsv' ? '\t' : ',',
-        columns: (header: string[]) => {
-          const names = header.map((h) => h.trim().toLowerCase());
-          if (!names.includes('path') || !names.includes('age')) {
-            throw new InputError('bad_manifest', `header must name the columns path and age (found: ${names.join(',')})`, source);
-          }
-          return names;
-        },
-        info: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-      }),
-    );
-    parser.on('skip', (err: Error & { lines?: number }) => {
-      this.rejects.reject(`${source}:${err.lines ?? '?'}`, 'bad_csv_record', errorMessage(err));
-    });
+    const delimiter = extname(source).toLowerCase() === '.tsv' ? '\t' : ',';
+    const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
+    let columns: string[] | undefined;
+    let n = 0;
     try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        const r = item.record;
+      for await (const raw of lines) {
+        n += 1;
+        const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (line.trim() === '') continue;
+        let fields: string[];
+        try {
+          fields = (parseCsv(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+        } catch (err) {
+          if (!columns) throw new InputError('bad_manifest', `bad header line (${errorMessage(err)})`, source);
+          this.rejects.reject(`${source}:${n}`, 'bad_csv_record', errorMessage(err));
+          continue;
+        }
+        if (!columns) {
+          columns = fields.map((h) => h.trim().toLowerCase());
+          if (!columns.includes('path') || !columns.includes('age')) {
+            throw new InputError('bad_manifest', `header must name the columns path and age (found: ${columns.join(',')})`, source);
+          }
+          continue;
+        }
+        const r: Record<string, string> = {};
+        columns.forEach((name, i) => {
+          if (fields[i] !== undefined) r[name] = fields[i]!;
+        });
         yield {
-          where: `${source}:${item.info.lines}`,
+          where: `${source}:${n}`,
           path: r.path?.trim(),
           age: r.age,
           gender: r.gender,
