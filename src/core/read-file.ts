@@ -8,6 +8,7 @@ import { InputError, errorMessage } from './errors.js';
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
   return n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MB` : `${+(n / 1024).toFixed(1)} kB`;
 }
 
@@ -15,10 +16,10 @@ export function tooLarge(size: number, maxBytes: number, label: string): InputEr
   return new InputError('too_large', `file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}`, label);
 }
 
-/** The bytes of a regular file of at most `maxBytes`; InputError ('not_found', 'not_a_file', 'too_large', 'unreadable') otherwise. */
+/** The bytes of a regular file of at most `maxBytes`; InputError ('unreadable', 'not_a_file', 'too_large', 'unreadable') otherwise. */
 export async function readRegularFile(path: string, maxBytes = DEFAULT_MAX_BYTES, label = path): Promise<Buffer> {
-  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new InputError(err.code === 'ENOENT' ? 'not_found' : 'unreadable', `cannot read file (${errorMessage(err)})`, label);
+  const info = await stat(path).catch((err: unknown) => {
+    throw new InputError('unreadable', `cannot read file (${errorMessage(err)})`, label);
   });
   if (!info.isFile()) throw new InputError('not_a_file', `not a regular file (${kind(info)})`, label);
   if (info.size > maxBytes) throw tooLarge(info.size, maxBytes, label);
