@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const ASTRONAUT = path.join(repoRoot, 'examples/astronaut.png');
@@ -67,7 +67,7 @@ export function withJpegSize(jpeg: Buffer, width: number, height: number): Buffe
 }
 
 /** 60x40 synthetic picture with no face. */
-function synthetic(width = 60, height = 40): sharp.Sharp {
+function synthetic(width = 60, height = 40): Sharp {
   return sharp(noise(7, width * height * 3), { raw: { width, height, channels: 3 } });
 }
 
