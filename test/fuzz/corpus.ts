@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,6 +67,16 @@ export function withJpegSize(jpeg: Buffer, width: number, height: number): Buffe
   throw new Error('no SOF marker');
 }
 
+/** A PNG whose header (IHDR, CRC fixed) claims another size: refused from the header, never inflated. */
+export function withPngSize(png: Buffer, width: number, height: number): Buffer {
+  const b = Buffer.from(png);
+  // signature (8), IHDR length (4), 'IHDR' (4), then width and height; the CRC covers type and data (17 bytes)
+  b.writeUInt32BE(width, 16);
+  b.writeUInt32BE(height, 20);
+  b.writeUInt32BE(crc32(b.subarray(12, 29)), 29);
+  return b;
+}
+
 /** 60x40 synthetic picture with no face. */
 function synthetic(width = 60, height = 40): Sharp {
   return sharp(noise(7, width * height * 3), { raw: { width, height, channels: 3 } });
@@ -116,15 +127,9 @@ export async function writeCorpus(dir: string, options: { localOnly?: boolean } 
   add('header/data size mismatch', 'claims-7000.jpg', withJpegSize(small, 7000, 7000), { code: 'corrupt' });
   add('header/data size mismatch', 'claims-300.jpg', withJpegSize(small, 300, 300), { code: 'corrupt' });
   add('pixel bomb (header)', 'bomb-header.jpg', withJpegSize(small, 60000, 60000), { code: 'too_many_pixels' });
-  add(
-    'pixel bomb (20000x20000 PNG)',
-    'bomb.png',
-    await sharp({ create: { width: 20000, height: 20000, channels: 3, background: '#808080' }, limitInputPixels: false })
-      .toColourspace('b-w')
-      .png({ compressionLevel: 9 })
-      .toBuffer(),
-    { code: 'too_many_pixels' },
-  );
+  const pixel = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+  add('pixel bomb (PNG header 20000x20000)', 'bomb.png', withPngSize(pixel, 20000, 20000), { code: 'too_many_pixels' });
+  add('pixel bomb (PNG header 1x100000000)', 'strip.png', withPngSize(pixel, 1, 100_000_000), { code: 'too_many_pixels' });
 
   if (options.localOnly !== false) {
     const fifo = path.join(dir, 'fifo.jpg');
