@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { registerCommands } from './commands.js';
+import { printable } from './output.js';
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('howold')
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(`howold: ${errorMessage(err)}\n`);
+    process.stderr.write(`howold: ${printable(errorMessage(err))}\n`);
     process.exitCode = 1;
   }
 }

@@ -32,6 +32,8 @@ export class InputError extends HowoldError {
 
 /** The one-line text of any thrown value. */
 export function errorMessage(err: unknown): string {
+  // ours are one line already, but the file name in them may hold a newline: keep the reason after it
+  if (err instanceof HowoldError) return err.message;
   if (err instanceof Error) return err.message.split('\n')[0] ?? String(err);
   return String(err);
 }

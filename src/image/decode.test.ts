@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { InputError } from '../core/errors.js';
 import { decodeImage, encodeImage } from './decode.js';
+import { bitFlip, WARNING_FLIP_SEEDS, withJpegSize } from '../../test/fuzz/corpus.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const astronaut = path.join(repoRoot, 'examples/astronaut.png');
@@ -20,8 +21,8 @@ function halves(): Sharp {
   return sharp(data, { raw: { width: 60, height: 40, channels: 3 } });
 }
 
-async function rejects(input: string | Buffer, code: string, reason: RegExp, name?: string): Promise<void> {
-  await assert.rejects(decodeImage(input, {}, name), (err: unknown) => {
+async function rejects(input: string | Buffer, code: string, reason: RegExp, name?: string, options = {}): Promise<void> {
+  await assert.rejects(decodeImage(input, options, name), (err: unknown) => {
     assert.ok(err instanceof InputError, `InputError expected, got ${String(err)}`);
     assert.equal(err.code, code);
     assert.match(err.message, reason);
@@ -99,6 +100,18 @@ describe('decodeImage', () => {
     assert.deepEqual([decoded.width, decoded.height, decoded.originalWidth, decoded.originalHeight], [2, 2, 2, 2]);
     await assert.rejects(decodeImage({ data: new Uint8Array(11), width: 2, height: 2 }), /bad_pixels|raw pixels/);
   });
+
+  test('raw pixels have the pixel limit and the shrink on load of encoded photos', async () => {
+    const tall = await decodeImage({ data: new Uint8Array(90000), width: 1, height: 30000 });
+    assert.deepEqual([tall.width, tall.height, tall.originalWidth, tall.originalHeight], [1, 1600, 1, 30000]);
+    assert.equal(tall.data.length, 1600 * 3);
+    await assert.rejects(decodeImage({ data: new Uint8Array(12 * 11 * 3), width: 12, height: 11 }, { maxPixels: 100 }, 'frame'), (err: unknown) => {
+      assert.ok(err instanceof InputError);
+      assert.equal(err.code, 'too_many_pixels');
+      assert.equal(err.message, 'frame: image is 12x11 = 132 pixels, over the limit of 100');
+      return true;
+    });
+  });
 });
 
 describe('decodeImage refuses bad input with one line naming the file', () => {
@@ -139,5 +152,18 @@ describe('decodeImage refuses bad input with one line naming the file', () => {
     const gif = path.join(dir, 'anim.gif');
     writeFileSync(gif, await halves().gif().toBuffer());
     await rejects(gif, 'unsupported_format', /unsupported image format 'gif'/);
+  });
+
+  test('libjpeg warnings are errors: bit flips it reports, and a header claiming more pixels than the data holds', async () => {
+    const jpeg = await sharp(astronaut).jpeg({ quality: 90 }).toBuffer();
+    await rejects(bitFlip(jpeg, WARNING_FLIP_SEEDS[0]!), 'corrupt', /Corrupt JPEG data/);
+    const small = await sharp(astronaut).resize(200, 200).jpeg().toBuffer();
+    await rejects(withJpegSize(small, 7000, 7000), 'corrupt', /corrupt or truncated image/);
+  });
+
+  test('encoded buffers and files over maxBytes are refused before decoding', async () => {
+    const png = readFileSync(astronaut);
+    await rejects(png, 'too_large', /over the limit of 1 kB/, undefined, { maxBytes: 1024 });
+    await rejects(astronaut, 'too_large', /over the limit of 1 kB/, undefined, { maxBytes: 1024 });
   });
 });

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { isRgbImage } from '../core/rgb-image.js';
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './photo-pixels.js';
+import { DEFAULT_MAX_BYTES, readRegularFile, tooLarge } from '../core/read-file.js';
 
 export { isRgbImage };
 export { DEFAULT_MAX_SIDE, toPhotoPixels, type DecodedImage } from './photo-pixels.js';
@@ -13,7 +13,11 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** The longer side is shrunk to at most this many pixels on load (JPEG shrink-on-load keeps it cheap). */
   maxSide?: number;
+  /** Encoded files (paths and buffers) larger than this many bytes are refused before reading. Default 64 MiB. */
+  maxBytes?: number;
 }
+
+export { DEFAULT_MAX_BYTES };
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
@@ -26,19 +30,13 @@ export type ImageInput = string | Buffer | Uint8Array | RgbImage;
  * message naming the file for anything that is not a whole, supported image within the pixel limit.
  */
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, name?: string): Promise<DecodedImage> {
-  if (typeof input === 'object' && !(input instanceof Uint8Array)) {
-    const raw = checkRaw(input, name);
-    return { ...raw, originalWidth: raw.width, originalHeight: raw.height };
-  }
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) return decodeRaw(checkRaw(input, maxPixels, name), maxSide, name);
   const label = name ?? (typeof input === 'string' ? input : '<buffer>');
-  let bytes: Buffer;
-  try {
-    bytes = typeof input === 'string' ? await readFile(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  } catch (err) {
-    throw new InputError('unreadable', `cannot read file (${errorMessage(err)})`, label);
-  }
+  if (typeof input !== 'string' && input.byteLength > maxBytes) throw tooLarge(input.byteLength, maxBytes, label);
+  const bytes = typeof input === 'string' ? await readRegularFile(input, maxBytes, label) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.length === 0) throw new InputError('empty', 'empty file', label);
 
   let metadata: Metadata;
@@ -57,7 +55,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
 
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()
@@ -81,11 +79,33 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
 }
 
-function checkRaw(image: RgbImage, name?: string): RgbImage {
+function checkRaw(image: RgbImage, maxPixels: number, name?: string): RgbImage {
+  const label = name ?? '<pixels>';
   if (!isRgbImage(image)) {
-    throw new InputError('bad_pixels', 'raw pixels must be {data: Uint8Array of width*height*3 RGB bytes, width, height}', name ?? '<pixels>');
+    throw new InputError('bad_pixels', 'raw pixels must be {data: Uint8Array of width*height*3 RGB bytes, width, height}', label);
+  }
+  const { width, height } = image;
+  if (width * height > maxPixels) {
+    throw new InputError('too_many_pixels', `image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels}`, label);
   }
   return image;
+}
+
+/** Raw pixels get the same shrink on load as encoded photos, so every caller sees the same sizes downstream. */
+async function decodeRaw(image: RgbImage, maxSide: number, name?: string): Promise<DecodedImage> {
+  if (image.width <= maxSide && image.height <= maxSide) return { ...image, originalWidth: image.width, originalHeight: image.height };
+  try {
+    const { data, info } = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+      limitInputPixels: false,
+    })
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, originalWidth: image.width, originalHeight: image.height };
+  } catch (err) {
+    throw new InputError('bad_pixels', `cannot resize the raw pixels (${errorMessage(err)})`, name ?? '<pixels>');
+  }
 }
 
 /** Encodes RGB pixels as PNG or JPEG (for crops, galleries and annotated photos). */

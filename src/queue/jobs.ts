@@ -6,7 +6,8 @@
 // and came back) writes the same bytes to the same place: no row is lost or doubled.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { InputError } from '../core/errors.js';
 import { join } from 'node:path';
 import type { CropSpec } from '../data/labelled-face.js';
 import type { PrepareRow } from '../data/prepare-rows.js';
@@ -62,11 +63,13 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** SHA-256 of a file's bytes, streamed. */
-export function hashFile(path: string): Promise<string> {
+/** SHA-256 of a regular file's bytes, streamed (a FIFO or /dev/zero would never end: refused first). */
+export async function hashFile(path: string): Promise<string> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new InputError('not_a_file', 'not a regular file', path);
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path)
+    createReadStream(path, { end: Math.max(0, info.size - 1) })
       .on('error', reject)
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')));

@@ -2,7 +2,7 @@
 // {error: {code, message}} with a 4xx status for bad input; estimation runs in worker threads (pool.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 // Light modules only: the HTTP process never estimates, and loading the whole library (TF.js, onnxruntime) costs
@@ -11,7 +11,8 @@ import { parseNumberOption } from '../core/checks.js';
 import { errorMessage, HowoldError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { underJson } from '../infer/photos.js';
-import { BusyError, EstimatorPool, TimeoutError, type PoolOptions } from './pool.js';
+import { EstimatorPool, type PoolOptions } from './pool.js';
+import { badMultipart, clientErrorHandler, HttpError, toHttpError } from './errors.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -25,55 +26,24 @@ export interface ServerOptions extends PoolOptions {
   logger?: boolean;
 }
 
-/** An error answered as `{error: {code, message}}` with this status. */
-export class HttpError extends HowoldError {
-  constructor(readonly status: number, code: string, message: string, readonly headers: Record<string, string> = {}) {
-    super(code, message);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError };
 
 const IMAGE_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/i;
 const HOW_TO_SEND =
   "send the photo as the body with Content-Type image/jpeg, image/png or image/webp (curl -H 'Content-Type: image/jpeg' " +
   "--data-binary @photo.jpg), or as multipart/form-data with a 'file' field (curl -F file=@photo.jpg)";
 
-/** HTTP status for each reason a photo is refused (decode.ts's codes). */
-const INPUT_STATUS: Record<string, number> = {
-  empty: 400,
-  not_an_image: 422,
-  corrupt: 422,
-  decode_failed: 422,
-  bad_pixels: 422,
-  unsupported_format: 415,
-  too_many_pixels: 422,
-};
-
-function toHttpError(err: unknown, maxBodyBytes = DEFAULT_MAX_BODY): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof BusyError) return new HttpError(503, err.code, err.message, { 'retry-after': String(err.retryAfter) });
-  if (err instanceof TimeoutError) return new HttpError(err.queued ? 503 : 504, err.code, err.message, err.queued ? { 'retry-after': '5' } : {});
-  if (err instanceof HowoldError && INPUT_STATUS[err.code]) return new HttpError(INPUT_STATUS[err.code]!, err.code, err.message);
-  if (err instanceof HowoldError && err.code === 'worker_failed') return new HttpError(500, err.code, `${err.message}; it has been restarted`);
-  const fe = err as FastifyError;
-  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    if (fe.statusCode === 413) return new HttpError(413, 'too_large', `the upload is larger than the limit of ${formatBytes(maxBodyBytes)}`);
-    const code = fe.statusCode === 415 ? 'unsupported_media_type' : fe.statusCode === 404 ? 'not_found' : 'bad_request';
-    return new HttpError(fe.statusCode, code, fe.message);
-  }
-  return new HttpError(500, 'internal', 'internal error');
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MB` : `${+(n / 1024).toFixed(1)} kB`;
-}
-
 async function readPhoto(request: FastifyRequest, maxBodyBytes: number): Promise<Buffer> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'multipart/form-data') {
-    const part = await request.file({ limits: { fileSize: maxBodyBytes, files: 1 } });
-    if (!part) throw new HttpError(400, 'no_file', `the multipart body has no file; ${HOW_TO_SEND}`);
-    const bytes = await part.toBuffer();
+    let bytes: Buffer;
+    try {
+      const part = await request.file({ limits: { fileSize: maxBodyBytes, files: 1 } });
+      if (!part) throw new HttpError(400, 'no_file', `the multipart body has no file; ${HOW_TO_SEND}`);
+      bytes = await part.toBuffer();
+    } catch (err) {
+      throw err instanceof HttpError || typeof (err as { statusCode?: unknown }).statusCode === 'number' ? err : badMultipart(err);
+    }
     if (bytes.length === 0) throw new HttpError(400, 'empty', 'the uploaded file is empty');
     return bytes;
   }
@@ -109,6 +79,12 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
     bodyLimit: maxBodyBytes,
     // a client must send its whole request within this time (slow uploads hold a connection, not a worker)
     requestTimeout: 60_000,
+    clientErrorHandler,
+    // a URL that does not decode (%zz) is answered like every other error
+    frameworkErrors: (err, _request, reply) => {
+      const http = toHttpError(err, maxBodyBytes);
+      void (reply as FastifyReply).code(http.status).send({ error: { code: http.code, message: http.message } });
+    },
   });
   app.addHook('onClose', () => pool.close());
   app.addHook('onSend', async (_request, reply) => {
@@ -146,7 +122,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
     const under = parseUnder(request.query.under);
     const photo = await readPhoto(request, maxBodyBytes);
     const result = await pool.estimate(photo);
-    if ('error' in result) throw toHttpError(new HowoldError(result.error.code, result.error.message));
+    if ('error' in result) throw toHttpError(new HowoldError(result.error.code, result.error.message), maxBodyBytes);
     const keep = request.query.distribution === '1' || request.query.distribution === 'true';
     // the workers always send the distribution: P(under) is read from it here
     const faces = result.faces.map(({ distribution, ...face }) => ({

@@ -73,6 +73,8 @@ interface Job {
   timer: NodeJS.Timeout;
   settled: boolean;
   running: boolean;
+  /** Workers it has been sent to: a job whose worker died is tried once more, on another. */
+  attempts: number;
 }
 
 interface Slot {
@@ -172,11 +174,22 @@ export class EstimatorPool {
     if (index < 0) return;
     this.slots.splice(index, 1);
     clearTimeout(slot.watchdog);
-    for (const job of slot.jobs ?? []) this.settle(job, reason);
+    // a worker that died (not one that hung) may have died of something else than its photos (killed, out of
+    // memory, or before it even read them): each of its jobs gets one more try while another worker is ready
+    const retry = !this.closed && !(reason instanceof TimeoutError) && this.slots.some((s) => s.ready);
+    const again: Job[] = [];
+    for (const job of slot.jobs ?? []) {
+      if (retry && job.attempts < 2 && !job.settled) {
+        job.running = false;
+        again.push(job);
+      } else this.settle(job, reason);
+    }
+    this.queue.unshift(...again);
     slot.jobs = undefined;
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     slot.worker.kill('SIGKILL');
+    if (again.length > 0) this.dispatch();
     if (this.closed || !slot.ready) return;
     this.restarts += 1;
     this.spawn().catch(() => {
@@ -206,6 +219,7 @@ export class EstimatorPool {
         reject,
         settled: false,
         running: false,
+        attempts: 0,
         timer: setTimeout(() => {
           const at = this.queue.indexOf(job);
           if (at >= 0) this.queue.splice(at, 1);
@@ -220,12 +234,15 @@ export class EstimatorPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (!slot.ready || slot.jobs) continue;
+      if (!slot.ready || slot.jobs || !slot.worker.connected || slot.worker.exitCode !== null || slot.worker.signalCode !== null) continue;
       const jobs = this.queue.splice(0, this.options.batch);
       const id = this.nextId++;
       slot.jobs = jobs;
       slot.requestId = id;
-      for (const job of jobs) job.running = true;
+      for (const job of jobs) {
+        job.running = true;
+        job.attempts += 1;
+      }
       slot.started = Date.now();
       // A worker stuck well past every deadline is replaced, so one pathological photo cannot wedge the pool.
       slot.watchdog = setTimeout(
@@ -233,7 +250,9 @@ export class EstimatorPool {
         this.options.timeoutMs * 2 + 5_000,
       );
       const photos = jobs.map((job) => job.photo);
-      slot.worker.send({ type: 'run', id, photos } satisfies WorkerMessage);
+      slot.worker.send({ type: 'run', id, photos } satisfies WorkerMessage, (err) => {
+        if (err) this.replace(slot, new HowoldError('worker_failed', `the estimator worker could not be reached (${err.message})`));
+      });
     }
   }
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startServer, type HowoldServer } from './app.js';
+import { clientErrorHandler } from './errors.js';
+import { EstimatorPool } from './pool.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const astronaut = readFileSync(path.join(repoRoot, 'examples/astronaut.png'));
@@ -186,4 +189,85 @@ test('a worker that dies is replaced: its requests fail with 500, later ones are
   assert.deepEqual([health.ready, health.restarts], [1, 1]);
   assert.notEqual(server.pool.pids()[0], pid);
   assert.equal((await post(astronaut, 'image/png')).status, 200);
+});
+
+/** A request written by hand on a socket (what fetch refuses to send); resolves to the status and the JSON body. */
+function rawRequest(text: string): Promise<{ status: number; body: ErrorBody; type: string }> {
+  const { port, hostname } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(text));
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]);
+      const type = /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '';
+      try {
+        resolve({ status, body: JSON.parse(body) as ErrorBody, type });
+      } catch {
+        reject(new Error(`not JSON: ${data.slice(0, 300)}`));
+      }
+    });
+  });
+}
+
+function multipart(body: string, boundary: string): Promise<Response> {
+  return post(Buffer.from(body.replaceAll('\n', '\r\n')), `multipart/form-data${boundary ? `; boundary=${boundary}` : ''}`);
+}
+
+test('malformed multipart bodies get 400 bad_multipart; 30 small fields get 413 too_many_parts, not a size message', async () => {
+  await expectError(await multipart('--x\nContent-Disposition: form-data; name="file"; filename="a.png"\n\nabc\n--x--\n', ''), 400, 'bad_multipart');
+  await expectError(await multipart('--x\nContent-Disposition: form-data; name="file"; filename="a.png"\nContent-Type: image/png\n\nabc', 'x'), 400, 'bad_multipart');
+  const long = 'b'.repeat(5000);
+  await expectError(await multipart(`--${long}\nContent-Disposition: form-data; name="file"; filename="a.png"\n\nabc\n--${long}--\n`, long), 400, 'bad_multipart');
+  const form = new FormData();
+  for (let i = 0; i < 30; i++) form.append(`f${i}`, 'x');
+  form.append('file', new Blob([astronaut], { type: 'image/png' }), 'astronaut.png');
+  const tooMany = await expectError(await post(form), 413, 'too_many_parts');
+  assert.doesNotMatch(tooMany.error.message, /larger than/);
+  assert.equal((await post(astronaut, 'image/png')).status, 200);
+});
+
+test('errors raised by Node and fastify themselves have the same {error: {code, message}} shape', async () => {
+  const headers = await rawRequest(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+  assert.deepEqual([headers.status, headers.body.error.code], [431, 'headers_too_large']);
+  const twice = await rawRequest('POST /v1/ages HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd');
+  assert.deepEqual([twice.status, twice.body.error.code], [400, 'bad_request']);
+  assert.match(twice.type, /^application\/json/);
+  const url = await rawRequest('GET /%zz%E0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.deepEqual([url.status, url.body.error.code], [400, 'bad_request']);
+  const traversal = await rawRequest('GET /..%2f..%2fpackage.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.ok([403, 404].includes(traversal.status), String(traversal.status));
+  assert.equal(traversal.body.error.code, traversal.status === 403 ? 'forbidden' : 'not_found');
+  const big = await expectError(await post(Buffer.alloc(2 * 1024 * 1024 + 1), 'image/png'), 413, 'too_large');
+  assert.match(big.error.message, /larger than the limit of 2 MB/);
+});
+
+test('the request timeout (408) is answered in the same shape, on the socket', async () => {
+  const listener = net.createServer((socket) => clientErrorHandler(Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  const text = await new Promise<string>((resolve) => {
+    let data = '';
+    net.connect(port, '127.0.0.1').setEncoding('latin1').on('data', (c) => (data += c)).on('close', () => resolve(data));
+  });
+  listener.close();
+  assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.deepEqual(JSON.parse(text.split('\r\n\r\n')[1]!), { error: { code: 'request_timeout', message: 'the request was not received in time' } });
+});
+
+test('a request sent to a worker that has just died is retried on a live one', async () => {
+  const pool = await EstimatorPool.start({ model, workers: 2 });
+  try {
+    const [first] = pool.pids();
+    // killed and asked in the same tick: the pool has not seen the exit yet and sends the photo to the dead worker
+    process.kill(first!, 'SIGKILL');
+    const result = await pool.estimate(astronaut);
+    assert.ok(!('error' in result), JSON.stringify(result));
+    assert.equal(result.faces.length, 1);
+  } finally {
+    await pool.close();
+  }
 });

@@ -8,7 +8,7 @@ import type { DetectedFace, Point } from '../../core/types.js';
 import { createFaceDetector, type DetectorMode } from '../../detect/index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
 import { decodeImage, encodeImage, toPhotoPixels } from '../../image/decode.js';
-import { uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, type Output } from '../output.js';
 import { detectedFaceToJson } from '../../infer/photos.js';
 
 export interface DetectFlags {
@@ -69,7 +69,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
         result.error = { code: errorCode(e), message: errorMessage(e) };
         // decodeImage's messages already start with the file name; other errors get it here.
         const message = errorMessage(e);
-        err.write(`howold detect: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`);
+        err.write(`howold detect: ${printable(message.startsWith(file) ? message : `${file}: ${message}`)}\n`);
       }
     }
   } finally {
@@ -81,7 +81,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
 
 function describe(result: FileResult): string {
   const faces = result.faces ?? [];
-  const lines = [`${result.file}: ${result.width}x${result.height}, ${faces.length} face${faces.length === 1 ? '' : 's'}`];
+  const lines = [`${printable(result.file)}: ${result.width}x${result.height}, ${faces.length} face${faces.length === 1 ? '' : 's'}`];
   for (const [i, f] of faces.entries()) {
     const b = f.box;
     lines.push(

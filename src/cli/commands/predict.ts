@@ -5,7 +5,7 @@ import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
 import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { csvField } from '../../core/csv.js';
-import { uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, type Output } from '../output.js';
 import {
   createAgeEstimator,
   errorCode,
@@ -19,6 +19,7 @@ import {
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
 import { openLines } from '../lines.js';
+import { walkFiles } from '../../data/readers/walk.js';
 import type { SubmitSummary } from '../../queue/submit.js';
 
 export interface PredictFlags {
@@ -65,16 +66,17 @@ export interface FileEntry {
 }
 
 export const DEFAULT_BATCH = 4;
-const IMAGE_PATTERN = '**/*.{jpg,jpeg,png,webp}';
 const IMAGE_EXTENSION = /\.(jpe?g|png|webp)$/i;
 
 /**
- * Files named on the command line are taken as they are; folders (recursively) and glob patterns expand to
- * JPEG, PNG and WebP files, sorted. An input matching nothing is returned in `missing`.
+ * Files named on the command line are taken as they are; folders (recursively, each real file once however
+ * symbolic links loop) and glob patterns expand to JPEG, PNG and WebP files, sorted. An input matching nothing is
+ * returned in `missing`; a subfolder that cannot be read in `unreadable` (the rest of its folder is still taken).
  */
-export async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[] }> {
+export async function expandInputs(inputs: string[]): Promise<{ files: string[]; missing: string[]; unreadable: FileEntry[] }> {
   const files: string[] = [];
   const missing: string[] = [];
+  const unreadable: FileEntry[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {
     const key = path.resolve(file);
@@ -86,18 +88,25 @@ export async function expandInputs(inputs: string[]): Promise<{ files: string[];
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined);
     let found: string[];
-    if (info?.isFile()) found = [input];
+    // anything else that exists (a FIFO, a device) is refused by name when it is read
+    if (info && !info.isDirectory()) found = [input];
     else if (info?.isDirectory()) {
-      found = (await fg(IMAGE_PATTERN, { cwd: input, onlyFiles: true, caseSensitiveMatch: false, dot: false }))
-        .sort()
-        .map((rel) => path.join(input, rel));
+      const onError = (folder: string, e: Error) =>
+        unreadable.push({ file: folder, error: { code: 'unreadable', message: `${folder}: cannot read the folder (${errorMessage(e)}); skipped` } });
+      const rels: string[] = [];
+      for await (const file of walkFiles(input, { onError })) {
+        const rel = path.relative(input, file);
+        if (IMAGE_EXTENSION.test(rel) && !rel.split(path.sep).some((part) => part.startsWith('.'))) rels.push(rel);
+      }
+      found = rels.sort().map((rel) => path.join(input, rel));
     } else if (fg.isDynamicPattern(input)) {
-      found = (await fg(input, { onlyFiles: true, dot: false })).filter((f) => IMAGE_EXTENSION.test(f)).sort();
+      const matched = await fg(input, { onlyFiles: true, dot: false, followSymbolicLinks: false });
+      found = matched.filter((f) => IMAGE_EXTENSION.test(f)).sort();
     } else found = [];
     if (found.length === 0) missing.push(input);
     found.forEach(add);
   }
-  return { files, missing };
+  return { files, missing, unreadable };
 }
 
 const CSV_HEADER = 'file,face,x,y,width,height,age,low,high,gender,gender_probability,score';
@@ -119,13 +128,14 @@ function csvRows(entry: FileEntry): string {
 
 function textLines(entry: FileEntry): string {
   const faces = entry.faces ?? [];
-  if (faces.length === 0) return `${entry.file}\tno faces\n`;
+  const file = printable(entry.file);
+  if (faces.length === 0) return `${file}\tno faces\n`;
   return faces
     .map((f, i) => {
       const b = f.box;
       const gender = f.gender ? `\t${f.gender.label} ${f.gender.probability.toFixed(2)}` : '';
       const under = f.under ? `\tP(under ${f.under.years}) ${f.under.probability.toFixed(3)}` : '';
-      return `${entry.file}\tface ${i + 1}\tbox ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}` +
+      return `${file}\tface ${i + 1}\tbox ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}` +
         `\tage ${f.age.toFixed(1)}\t(${f.low.toFixed(0)}-${f.high.toFixed(0)})${gender}${under}\n`;
     })
     .join('');
@@ -152,8 +162,8 @@ export async function runPredict(
 ): Promise<PredictSummary> {
   const started = Date.now();
   const batchSize = flags.batch ?? DEFAULT_BATCH;
-  const { files, missing } = await expandInputs(inputs);
-  const summary: PredictSummary = { files: files.length + missing.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
+  const { files, missing, unreadable } = await expandInputs(inputs);
+  const summary: PredictSummary = { files: files.length + missing.length + unreadable.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
   const model = flags.model ?? process.env.HOWOLD_MODEL;
   const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
@@ -165,7 +175,7 @@ export async function runPredict(
     summary.failed += 1;
     summary.errors[entry.error.code] = (summary.errors[entry.error.code] ?? 0) + 1;
     const message = entry.error.message.startsWith(entry.file) ? entry.error.message : `${entry.file}: ${entry.error.message}`;
-    err.write(`${tty ? '\r\x1b[2K' : ''}howold predict: ${message}\n`);
+    err.write(`${tty ? '\r\x1b[2K' : ''}howold predict: ${printable(message)}\n`);
   };
 
   let firstEntry = true;
@@ -196,6 +206,10 @@ export async function runPredict(
       report(entry);
       emit(entry);
     }
+    for (const entry of unreadable) {
+      report(entry);
+      emit(entry);
+    }
     if (files.length > 1 && flags.progress !== false) {
       progress = createProgress(files.length, 'progress');
       if (tty) {
@@ -215,7 +229,7 @@ export async function runPredict(
             await writeFile(target, drawn.data);
             entry.annotated = target;
           } catch (e) {
-            err.write(`howold predict: ${entry.file}: cannot write the annotated photo (${errorMessage(e)})\n`);
+            err.write(`howold predict: ${printable(entry.file)}: cannot write the annotated photo (${printable(errorMessage(e))})\n`);
           }
         }
       }

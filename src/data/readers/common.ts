@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { errorMessage } from '../../core/errors.js';
 import { checkInteger, checkNumber, isPlainObject, invalid } from '../../core/checks.js';
 import type { LabelledRow } from '../../core/types.js';
 import { RejectCounter } from './rejects.js';
@@ -81,7 +82,8 @@ export class FolderReader implements DatasetReader {
 
   async *rows(): AsyncGenerator<LabelledRow> {
     this.rejects.clear();
-    for await (const path of walkFiles(this.source)) {
+    const onError = (path: string, err: Error) => this.rejects.reject(path, 'unreadable_folder', errorMessage(err));
+    for await (const path of walkFiles(this.source, { onError })) {
       const name = basename(path);
       if (!isImageName(name)) {
         this.rejects.skipped += 1;

@@ -74,9 +74,8 @@ describe('CSV / JSONL manifest reader', () => {
     assert.deepEqual(rejects.byReason, { bad_face_box: 1 });
   });
 
-  it('stray quotes are kept; an unclosed quote is one reject, not a crash', async () => {
+  it('stray quotes are kept; an unclosed quote rejects its own line only, and the rows after it are read', async () => {
     const file = join(dir, 'quotes.csv');
-    // An opening quote that never closes swallows the rest of the file: CSV allows newlines inside quotes.
     await writeFile(file, 'path,age\na.jpg,20\nb"x.jpg,21\n"c.jpg,22\nd.jpg,23\n');
     const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
     assert.deepEqual(
@@ -84,10 +83,30 @@ describe('CSV / JSONL manifest reader', () => {
       [
         [join(dir, 'a.jpg'), 20],
         [join(dir, 'b"x.jpg'), 21],
+        [join(dir, 'd.jpg'), 23],
       ],
     );
     assert.deepEqual(rejects.byReason, { bad_csv_record: 1 });
+    assert.equal(rejects.examples.bad_csv_record![0]!.path, `${file}:4`);
     assert.match(rejects.examples.bad_csv_record![0]!.detail!, /Quote Not Closed/);
+  });
+
+  it('hex, binary and exponent ages are refused; a repeated file (or face box) is a duplicate, counted with where it first was', async () => {
+    const file = join(dir, 'hostile.csv');
+    await writeFile(file, 'path,age,x,y,width,height\na.jpg,0x1F\nb.jpg,1e1\nc.jpg,0b11\nd.jpg, 25 \nd.jpg,25\ne.jpg,30,1,1,9,9\ne.jpg,31,20,1,9,9\ne.jpg,30,1,1,9,9\n');
+    const { rows, rejects } = await readDataset(openDataset(file, 'csv'));
+    assert.deepEqual(
+      rows.map((r) => [r.path, r.age]),
+      [
+        [join(dir, 'd.jpg'), 25],
+        [join(dir, 'e.jpg'), 30],
+        [join(dir, 'e.jpg'), 31],
+      ],
+    );
+    assert.deepEqual(rejects.byReason, { bad_age: 3, duplicate_row: 2 });
+    assert.match(rejects.examples.bad_age![0]!.detail!, /'0x1F' is not a decimal number/);
+    assert.equal(rejects.examples.duplicate_row![0]!.detail, `the same file as ${file}:5`);
+    assert.equal(rejects.examples.duplicate_row![1]!.detail, `the same face box as ${file}:7`);
   });
 
   it('a header without path and age is a one-line error', async () => {

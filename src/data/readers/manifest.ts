@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { errorMessage, InputError } from '../../core/errors.js';
 import { groupMiddle, inGroup, parseAgeGroup } from '../../core/age-group.js';
 import type { Box, Gender, LabelledRow } from '../../core/types.js';
@@ -18,6 +18,7 @@ import type { DatasetReader } from './types.js';
 
 const GENDERS: Record<string, Gender> = { m: 'male', male: 'male', '0': 'male', f: 'female', female: 'female', '1': 'female' };
 const BOX_KEYS = ['x', 'y', 'width', 'height'] as const;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** The fields of one manifest entry before checking; `where` (file:line) names it in label rejects. */
 interface Entry {
@@ -46,6 +47,8 @@ function isBlank(v: unknown): boolean {
 
 export class ManifestReader implements DatasetReader {
   readonly rejects: RejectCounter;
+  /** Each path (and face box) accepted so far, with where it was. */
+  private seen = new Map<string, string>();
 
   constructor(
     readonly source: string,
@@ -62,6 +65,7 @@ export class ManifestReader implements DatasetReader {
 
   async *rows(): AsyncGenerator<LabelledRow> {
     this.rejects.clear();
+    this.seen.clear();
     const entries = this.kind === 'jsonl' ? this.jsonlEntries() : this.csvEntries();
     for await (const entry of entries) {
       const row = await this.check(entry);
@@ -86,8 +90,9 @@ export class ManifestReader implements DatasetReader {
     if (isBlank(e.age)) {
       row = { path, age: groupMiddle(group!), ageGroup: group! };
     } else {
-      const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' ? Number(e.age.trim()) : Number.NaN;
-      if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a number`);
+      // decimal only: Number() would also read '0x1F' as 31, '1e1' as 10 and '0b11' as 3
+      const age = typeof e.age === 'number' ? e.age : typeof e.age === 'string' && DECIMAL.test(e.age.trim()) ? Number(e.age.trim()) : Number.NaN;
+      if (!Number.isFinite(age)) return reject(path, 'bad_age', `age '${String(e.age)}' is not a decimal number`);
       if (!ageInRange(age, this.options)) return reject(path, 'age_out_of_range', `age ${age} ${ageRangeText(this.options)}`);
       if (group && !inGroup(age, group)) return reject(e.where, 'age_group_mismatch', `age ${age} is not in its age group ${group.label}`);
       row = { path, age };
@@ -107,43 +112,58 @@ export class ManifestReader implements DatasetReader {
       }
       row.faceBox = { x, y, width, height } satisfies Box;
     }
+    // the same face twice would weigh double in training and could land in both train and test
+    const key = `${path}\0${row.faceBox ? BOX_KEYS.map((k) => row.faceBox![k]).join(',') : ''}`;
+    const first = this.seen.get(key);
+    if (first !== undefined) return reject(path, 'duplicate_row', `the same ${row.faceBox ? 'face box' : 'file'} as ${first}`);
+    this.seen.set(key, e.where);
     if (this.options.checkFiles && !(await fileExists(path))) return reject(path, 'missing_file', 'no such file');
     return row;
   }
 
+  /**
+   * One physical line is one record: a quote left open is that line's reject ('bad_csv_record'), not the silent
+   * end of the file (CSV would let it run on through every following line). Paths holding a newline are not
+   * supported in a CSV manifest (use JSON Lines).
+   */
   private async *csvEntries(): AsyncGenerator<Entry> {
     const source = this.source;
     const cols = this.columns;
     let pick: { path?: string; age?: string; ageGroup?: string } = {};
-    const parser = createReadStream(source).pipe(
-      parse({
-        bom: true,
-        delimiter: extname(source).toLowerCase() === '.tsv' ? '\t' : ',',
-        columns: (header: string[]) => {
-          const names = header.map((h) => h.trim().toLowerCase());
+    const delimiter = extname(source).toLowerCase() === '.tsv' ? '\t' : ',';
+    const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
+    let columns: string[] | undefined;
+    let n = 0;
+    try {
+      for await (const raw of lines) {
+        n += 1;
+        const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (line.trim() === '') continue;
+        let fields: string[];
+        try {
+          fields = (parseCsv(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+        } catch (err) {
+          if (!columns) throw new InputError('bad_manifest', `bad header line (${errorMessage(err)})`, source);
+          this.rejects.reject(`${source}:${n}`, 'bad_csv_record', errorMessage(err));
+          continue;
+        }
+        if (!columns) {
+          const names = fields.map((h) => h.trim().toLowerCase());
           const first = (candidates: string[]) => candidates.find((c) => names.includes(c));
           pick = { path: first(cols.path), age: first(cols.age), ageGroup: first(cols.ageGroup) };
           if (!pick.path || (!pick.age && !pick.ageGroup)) {
             const want = `${cols.path.join(' or ')} and ${[...cols.age, ...cols.ageGroup].join(' or ')}`;
             throw new InputError('bad_manifest', `header must name the columns ${want} (found: ${names.join(',')})`, source);
           }
-          return names;
-        },
-        info: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-      }),
-    );
-    parser.on('skip', (err: Error & { lines?: number }) => {
-      this.rejects.reject(`${source}:${err.lines ?? '?'}`, 'bad_csv_record', errorMessage(err));
-    });
-    try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        const r = item.record;
+          columns = names;
+          continue;
+        }
+        const r: Record<string, string> = {};
+        columns.forEach((name, i) => {
+          if (fields[i] !== undefined) r[name] = fields[i]!;
+        });
         yield {
-          where: `${source}:${item.info.lines}`,
+          where: `${source}:${n}`,
           path: r[pick.path!]?.trim(),
           age: pick.age ? r[pick.age] : undefined,
           ageGroup: pick.ageGroup ? r[pick.ageGroup] : undefined,

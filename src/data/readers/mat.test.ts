@@ -140,5 +140,23 @@ describe('MAT v5 reader and writer', () => {
       v73.write('MATLAB 7.3 MAT-file', 0, 'latin1');
       expectError(v73, /v7\.3/);
     });
+
+    it('dimensions claiming more cells or struct elements than the bytes left can hold', () => {
+      const liar = encodeMat({ s: { kind: 'struct', dims: [1, 2147483647], fieldNames: ['a'], elements: [] } }, { compress: false });
+      expectError(liar, /dimensions claim 2147483647 elements at byte \d+ but only \d+ bytes remain/);
+      assert.ok(liar.length < 256);
+      const empty = encodeMat({ s: { kind: 'struct', dims: [1, 2147483647], fieldNames: [], elements: [] } }, { compress: false });
+      expectError(empty, /dimensions claim 2147483647 elements/);
+      expectError(encodeMat({ c: { kind: 'cell', dims: [100000, 100000], cells: [] } }), /dimensions claim 10000000000 elements/);
+    });
+
+    it('a compressed element that inflates past 256 times its size (and 64 MiB) is a bomb', () => {
+      const z = deflateSync(Buffer.alloc(80 * 1024 * 1024), { level: 9 });
+      const tag = Buffer.alloc(8);
+      tag.writeUInt32LE(15, 0);
+      tag.writeUInt32LE(z.length, 4);
+      expectError(Buffer.concat([whole.subarray(0, 128), tag, z]), /does not inflate .*(larger than|exceed|maxOutputLength|buffer)/i);
+    });
   });
 });
+

@@ -1,9 +1,9 @@
 // A reader for MATLAB level 5 MAT-files (the format of the official imdb.mat / wiki.mat), after MathWorks'
 // "MAT-File Format" document. Written by hand: the one npm package that reads v5 structs with cell arrays
 // (mat-for-js) is GPL-3.0, which an MIT package cannot depend on, has a single release, and has no types.
-import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { errorMessage, InputError } from '../../core/errors.js';
+import { readRegularFile } from '../../core/read-file.js';
 
 /** Data types of data elements (the tag's first field). */
 export const MI = {
@@ -304,6 +304,7 @@ class ElementReader {
     }
     if (classId === MX.CELL) {
       const cells: MatArray[] = [];
+      this.checkElements(count, 1, at, end);
       for (let i = 0; i < count; i++) {
         const { value, next } = this.child(at, end);
         cells.push(value);
@@ -322,6 +323,7 @@ class ElementReader {
       }
     }
     at = namesTag.next;
+    this.checkElements(count, fieldNames.length, at, end);
     const elements: Record<string, MatArray>[] = [];
     for (let i = 0; i < count; i++) {
       const record: Record<string, MatArray> = {};
@@ -337,6 +339,16 @@ class ElementReader {
       elements.push(record);
     }
     return { type: 'struct', name, dims, fieldNames, elements };
+  }
+
+  /**
+   * Each cell or struct field holds at least an 8-byte miMATRIX tag, so dimensions claiming more elements than the
+   * bytes left can hold are a lie (a 192-byte file claiming 1x2147483647 elements would otherwise exhaust memory).
+   */
+  private checkElements(count: number, perElement: number, at: number, end: number): void {
+    const room = end - at;
+    const fits = perElement === 0 ? count <= Math.max(room, this.buf.length) : count * perElement * 8 <= room;
+    if (!fits) throw new Malformed(`dimensions claim ${count} elements at byte ${at} but only ${room} bytes remain`);
   }
 
   private child(at: number, end: number): { value: MatArray; next: number } {
@@ -372,6 +384,16 @@ function parseVariables(buf: Buffer, skipFields: ReadonlySet<string>): Map<strin
   return variables;
 }
 
+/** Largest MAT-file read (the official imdb.mat is well under it). */
+const MAX_MAT_BYTES = 2 ** 31 - 1;
+/** zlib rarely beats 100:1 on real arrays; past 256:1 (and 64 MiB) a compressed element is treated as a bomb. */
+const MAX_INFLATE_RATIO = 256;
+const MIN_INFLATE_LIMIT = 64 * 1024 * 1024;
+
+function maxInflated(compressedBytes: number): number {
+  return Math.min(MAX_MAT_BYTES, Math.max(MIN_INFLATE_LIMIT, compressedBytes * MAX_INFLATE_RATIO));
+}
+
 function readElements(r: ElementReader, start: number, end: number, out: Map<string, MatArray>, top: boolean): void {
   let at = start;
   while (at < end) {
@@ -380,7 +402,7 @@ function readElements(r: ElementReader, start: number, end: number, out: Map<str
       if (!top) throw new Malformed(`nested compressed element at byte ${at}`);
       let inflated: Buffer;
       try {
-        inflated = inflateSync(r.slice(tag.data, tag.data + tag.nbytes));
+        inflated = inflateSync(r.slice(tag.data, tag.data + tag.nbytes), { maxOutputLength: maxInflated(tag.nbytes) });
       } catch (err) {
         throw new Malformed(`compressed element at byte ${at} does not inflate (${errorMessage(err)})`);
       }
@@ -397,8 +419,9 @@ function readElements(r: ElementReader, start: number, end: number, out: Map<str
 export async function readMat(file: string, options: ParseMatOptions = {}): Promise<Map<string, MatArray>> {
   let buf: Buffer;
   try {
-    buf = await readFile(file);
+    buf = await readRegularFile(file, MAX_MAT_BYTES);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError('unreadable', errorMessage(err).replace(/^[A-Z]+: /, ''), file);
   }
   return parseMat(buf, file, options);
