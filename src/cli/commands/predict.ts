@@ -3,7 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
+import { checkOneOf, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { csvField } from '../../core/csv.js';
 import { uniqueName, type Output } from '../output.js';
 import {
@@ -11,8 +11,10 @@ import {
   errorCode,
   errorMessage,
   estimatePhotos,
+  FACE_DETECTORS,
   faceToJson,
   type AgeEstimator,
+  type FaceDetectorName,
   type FaceJson,
 } from '../../index.js';
 import { annotatePhoto } from '../annotate.js';
@@ -38,6 +40,10 @@ export interface PredictFlags {
   queue?: string;
   /** With `queue`: photos per job. */
   jobSize?: number;
+  /** Lowest detector score kept (default: the detector's, 0.5). */
+  minScore?: number;
+  /** Photo mode's detector (default 'ssd'). */
+  faceDetector?: FaceDetectorName;
 }
 
 export type { Output };
@@ -146,6 +152,10 @@ export async function runPredict(
   const { files, missing } = await expandInputs(inputs);
   const summary: PredictSummary = { files: files.length + missing.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
   const model = flags.model ?? process.env.HOWOLD_MODEL;
+  const detect = {
+    ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }),
+    ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
+  };
   const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
 
@@ -217,14 +227,14 @@ export async function runPredict(
       const { submitPredict } = await import('../../queue/predict-submit.js');
       const queued = await submitPredict(
         files,
-        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, onProgress: (done) => progress?.update(done) },
+        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, detect, onProgress: (done) => progress?.update(done) },
         (file, result) => finish('error' in result ? { file, error: result.error } : { file, width: result.width, height: result.height, faces: result.faces }),
       );
       queueSummary = queued;
     } else {
       const batches: string[][] = [];
       for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
-      const run = (batch: string[]) => estimatePhotos(estimate!, batch);
+      const run = (batch: string[]) => estimatePhotos(estimate!, batch, detect);
       pending = batches.length > 0 ? run(batches[0]!) : undefined;
       let done = 0;
       for (let b = 0; b < batches.length; b++) {
@@ -272,6 +282,8 @@ export function register(program: Command): void {
     .option('--annotate <outdir>', 'write each photo into this folder with the boxes and ages drawn on it')
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
     .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
+    .option('--min-score <x>', 'lowest face detector score kept, 0..1 (default 0.5; lower finds more faces and more mistakes)', (v) => parseNumberOption(v, '--min-score', 0, 1))
+    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1 with a padded pass; 'tiny': TinyFaceDetector, faster, misses more", (v) => checkOneOf(v, '--face-detector', FACE_DETECTORS))
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--strict', 'exit with code 1 when any file fails')
