@@ -23,13 +23,13 @@ import type { OrtRuntime, OrtSession } from './core/ort.js';
 import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
 import { DETECTOR_FILES } from './detect/engine.js';
 import { anchorsFromBytes, ortDetectionEngine, releaseSessions } from './detect/ort-engine.js';
-import { detectorFromEngine, type DetectorOptions, type FaceDetector } from './detect/pipeline.js';
+import { checkDetectOptions, detectorFromEngine, type DetectOptions, type DetectorOptions, type FaceDetector, type FaceDetectorName } from './detect/pipeline.js';
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './image/photo-pixels.js';
 import { isRgbImage } from './core/rgb-image.js';
 import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
 import { ortModelRunner } from './infer/ort-runner.js';
 
-export type { AgeEstimate, DecodedImage, DetectedFace, DetectorOptions, Face, FaceDetector, ModelMeta, PhotoFaces, RgbImage };
+export type { AgeEstimate, DecodedImage, DetectedFace, DetectOptions, DetectorOptions, Face, FaceDetector, FaceDetectorName, ModelMeta, PhotoFaces, RgbImage };
 export { HowoldError, InputError, errorMessage, DEFAULT_MAX_SIDE };
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { iou } from './detect/pipeline.js';
@@ -71,11 +71,19 @@ export interface BrowserEstimatorOptions {
 /** What the browser can decode: encoded bytes (a File or Blob) or anything canvas can draw. */
 export type BrowserImageInput = Blob | ImageBitmap | HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | ImageData | RgbImage;
 
+/** One call's options: the name used in error messages, and the detector's minScore and faceDetector. */
+export interface BrowserEstimateOptions extends DetectOptions {
+  name?: string;
+}
+
 export interface BrowserAgeEstimator {
-  /** The faces of one photo with their ages; boxes in the photo's own pixels. */
-  (image: BrowserImageInput, name?: string): Promise<PhotoFaces>;
+  /**
+   * The faces of one photo with their ages; boxes in the photo's own pixels. `options` is the name for error
+   * messages, or per-call options: `estimate(file, { minScore: 0.3 })`.
+   */
+  (image: BrowserImageInput, options?: string | BrowserEstimateOptions): Promise<PhotoFaces>;
   /** The faces of an image already decoded (decodeInBrowser), e.g. a video frame. */
-  estimateDecoded(image: DecodedImage): Promise<PhotoFaces>;
+  estimateDecoded(image: DecodedImage, options?: DetectOptions): Promise<PhotoFaces>;
   readonly meta: ModelMeta;
   readonly detector: FaceDetector;
   readonly backend: BrowserBackend;
@@ -273,14 +281,19 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     queue = next.catch(() => undefined);
     return next;
   };
-  const estimateDecoded = (image: DecodedImage) =>
-    serial(async () => {
-      const [result] = await pipeline.estimateDecoded([image]);
+  const estimateDecoded = (image: DecodedImage, options?: DetectOptions) => {
+    const detect = checkDetectOptions(options);
+    return serial(async () => {
+      const [result] = await pipeline.estimateDecoded([image], detect);
       if (result instanceof Error) throw result;
       return result!;
     });
-  const estimate = (async (image: BrowserImageInput, name?: string) =>
-    estimateDecoded(await decodeInBrowser(image, maxSide, name ?? (image instanceof File ? image.name : 'image')))) as BrowserAgeEstimator;
+  };
+  const estimate = (async (image: BrowserImageInput, options?: string | BrowserEstimateOptions) => {
+    const { name, ...detect } = typeof options === 'string' ? { name: options } : (options ?? {});
+    const checked = checkDetectOptions(detect);
+    return estimateDecoded(await decodeInBrowser(image, maxSide, name ?? (image instanceof File ? image.name : 'image')), checked);
+  }) as BrowserAgeEstimator;
 
   let disposed = false;
   return Object.assign(estimate, {

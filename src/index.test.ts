@@ -78,3 +78,26 @@ test('estimatePhotos: boxes in the photo\'s own pixels when decoding shrinks it'
     await estimate.dispose();
   }
 });
+
+test('estimate(image, { minScore, faceDetector }): per-call detector options on a group photo', async () => {
+  const model = process.env.HOWOLD_MODEL;
+  // the image alone (no padded pass): the woman in the middle of 2008_001322 scores 0.45 there
+  const estimate = await howold.createAgeEstimator({ ...(model ? { model } : {}), detector: { padding: [] } });
+  try {
+    const photo = path.resolve(repoRoot, '../shared/datasets/group-photos/2008_001322.jpg');
+    const low = await estimate(photo, { minScore: 0.3 });
+    const high = await estimate(photo, { minScore: 0.6 });
+    assert.equal(low.length, 3);
+    assert.equal(high.length, 2);
+    assert.equal((await estimate(photo)).length, 2);
+    const [many] = await estimate.estimateMany([photo], { minScore: 0.3 });
+    assert.ok(Array.isArray(many) && many.length === 3);
+    const tiny = await estimate(photo, { faceDetector: 'tiny' });
+    assert.ok(tiny.length >= 2 && tiny.every((f) => f.age > 0));
+    // a bad option is the caller's mistake: it throws instead of filling every photo's slot
+    await assert.rejects(estimate.estimateMany([photo], { minScore: 2 }), howold.ArgumentError);
+    assert.deepEqual(howold.FACE_DETECTORS, ['ssd', 'tiny']);
+  } finally {
+    await estimate.dispose();
+  }
+});

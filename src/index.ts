@@ -54,9 +54,12 @@ export { alignFace, cropBox, DEFAULT_MARGIN, type AlignSpec } from './image/alig
 export {
   createFaceDetector,
   DEFAULT_DETECTOR_OPTIONS,
+  FACE_DETECTORS,
+  type DetectOptions,
   type DetectorMode,
   type DetectorOptions,
   type FaceDetector,
+  type FaceDetectorName,
 } from './detect/index.js';
 
 export { exportOnnx, ExportError, DEFAULT_OPSET, type ExportOptions } from './export/index.js';

@@ -6,12 +6,15 @@ import { checkDetectorOptions, detectorFromEngine, type DetectorOptions, type Fa
 
 export {
   DEFAULT_DETECTOR_OPTIONS,
+  FACE_DETECTORS,
   iou,
   landmarkCrop,
   landmarksFrom68,
+  type DetectOptions,
   type DetectorMode,
   type DetectorOptions,
   type FaceDetector,
+  type FaceDetectorName,
 } from './pipeline.js';
 export { faceApiModelDir } from './paths.js';
 export type { DetectorEngine };

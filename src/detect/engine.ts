@@ -7,6 +7,9 @@ import type { ScoredBox } from './faceapi-post.js';
 export type { ScoredBox };
 export type DetectorEngine = 'onnx' | 'tfjs';
 
+/** Side of SSD-MobileNetV1's square input: every image is padded to a square and resized to it. */
+export const SSD_INPUT_SIZE = 512;
+
 export interface DetectionEngine {
   readonly name: DetectorEngine;
   /** SSD-MobileNetV1 over the whole image, after NMS, highest score first. */

@@ -4,6 +4,7 @@
 // src/tinyYolov2 with TinyFaceDetector's config); what face-api does outside the convolutions (input
 // preprocessing, box decoding, NMS, landmark scaling) is in faceapi-post.ts and preprocess.ts.
 import { tf } from '../tf/backend.js';
+import { SSD_INPUT_SIZE } from './engine.js';
 
 
 type T = tf.SymbolicTensor;
@@ -44,7 +45,6 @@ const SSD_BN_EPSILON = 0.0010000000474974513;
 /** Depthwise layers of MobileNetV1 with stride 2. */
 const SSD_STRIDE2 = new Set([2, 4, 6, 12]);
 
-export const SSD_INPUT_SIZE = 512;
 export const SSD_ANCHOR_COUNT = 5118;
 
 /** face-api's pointwiseConvLayer: conv (BatchNorm folded into the filters, its offset as bias), then relu6. */

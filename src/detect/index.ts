@@ -1,12 +1,15 @@
 export {
   createFaceDetector,
   DEFAULT_DETECTOR_OPTIONS,
+  FACE_DETECTORS,
   faceApiModelDir,
   iou,
   landmarkCrop,
   landmarksFrom68,
+  type DetectOptions,
   type DetectorEngine,
   type DetectorMode,
   type DetectorOptions,
   type FaceDetector,
+  type FaceDetectorName,
 } from './detector.js';

@@ -4,11 +4,10 @@
 import { HowoldError } from '../core/errors.js';
 import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
 import type { Box, Point, RgbImage } from '../core/types.js';
-import type { DetectionEngine } from './engine.js';
+import { SSD_INPUT_SIZE, type DetectionEngine } from './engine.js';
 import { decodeSsd, decodeTiny, landmarksFromOutput } from './faceapi-post.js';
 import { LANDMARK_NORMALISATION, SSD_NORMALISATION, TINY_NORMALISATION, writeNetInput } from './preprocess.js';
 
-const SSD_SIZE = 512;
 const LANDMARK_SIZE = 112;
 /** TinyYOLO's output stride: the grid has inputSize / 32 cells a side. */
 const TINY_STRIDE = 32;
@@ -46,10 +45,10 @@ export function ortDetectionEngine(s: DetectorSessions, release: () => void): De
     name: 'onnx',
     async ssd(image, minScore, maxResults) {
       live();
-      const input = new Float32Array(SSD_SIZE * SSD_SIZE * 3);
-      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, SSD_SIZE, false, SSD_NORMALISATION, input);
-      const out = await runFloat32(runtime, s.ssd, input, [1, SSD_SIZE, SSD_SIZE, 3]);
-      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, SSD_SIZE, minScore, maxResults);
+      const input = new Float32Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3);
+      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, SSD_INPUT_SIZE, false, SSD_NORMALISATION, input);
+      const out = await runFloat32(runtime, s.ssd, input, [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3]);
+      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, SSD_INPUT_SIZE, minScore, maxResults);
     },
     async tiny(image, inputSize, minScore) {
       live();

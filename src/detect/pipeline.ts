@@ -1,26 +1,54 @@
-// Face detection: SSD-MobileNetV1 for photos, TinyFaceDetector for close-ups, 68-point landmarks for every face
-// (face-api's networks and weights). Engines run the networks: ONNX models on onnxruntime-node (default, ~5x
-// faster) or onnxruntime-web (the browser entry), and face-api itself on TF.js wasm (the reference, and the
-// fallback). This file is the pipeline all of them share; it has no Node imports (the browser bundle includes it).
-// Why these settings: see the "Detection" section of BENCHMARKS.md (measured on the group photos and UTKFace).
+// Face detection: SSD-MobileNetV1 for photos (or TinyFaceDetector, on request), TinyFaceDetector for close-ups,
+// 68-point landmarks for every face (face-api's networks and weights). Engines run the networks: ONNX models on
+// onnxruntime-node (default, ~5x faster) or onnxruntime-web (the browser entry), and face-api itself on TF.js wasm
+// (the reference, and the fallback). This file is the pipeline all of them share; it has no Node imports (the
+// browser bundle includes it). Why these settings: see the "Detection" section of BENCHMARKS.md (measured on the
+// group photos, FairFace and UTKFace).
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
 import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
-import type { DetectionEngine, DetectorEngine, ScoredBox } from './engine.js';
+import { SSD_INPUT_SIZE, type DetectionEngine, type DetectorEngine, type ScoredBox } from './engine.js';
+import { SSD_IOU_THRESHOLD } from './faceapi-post.js';
 import { padImage } from './preprocess.js';
 
 export type { DetectorEngine };
 export type DetectorMode = 'photo' | 'crop';
+/** The network photo mode runs over the whole image. */
+export type FaceDetectorName = 'ssd' | 'tiny';
 
-export interface DetectorOptions {
+/** What one detect call may change (the rest is fixed when the detector is made). */
+export interface DetectOptions {
   /**
-   * 'photo' (default): SSD-MobileNetV1 over the whole image; when it finds nothing, the close-up passes (a face
+   * Lowest score kept by photo mode's detector, 0..1. Default 0.5 (face-api's default; with the padded pass, 43 of
+   * the 43 group-photo faces and no false positives, see BENCHMARKS.md). Lower finds more faces and more mistakes.
+   */
+  minScore?: number;
+  /**
+   * Photo mode's detector. 'ssd' (default): SSD-MobileNetV1 on the image and on the image inside a grey border
+   * (`padding`), merged. 'tiny': TinyFaceDetector at `tinyInputSize`, one pass: ~5x faster than 'ssd' with its
+   * padded pass, 207 KB of weights instead of 5.7 MB, and it misses more (at 0.5: 38 of the 43 group-photo faces,
+   * no face in 6.7% of FairFace against 0.7%).
+   */
+  faceDetector?: FaceDetectorName;
+}
+
+export interface DetectorOptions extends DetectOptions {
+  /**
+   * 'photo' (default): `faceDetector` over the whole image; when it finds nothing, the close-up passes (a face
    * that fills the frame). 'crop': the close-up passes only, for images known to be tight face crops
    * (UTKFace-style): ~15x faster.
    */
   mode?: DetectorMode;
-  /** Lowest SSD-MobileNetV1 score kept in photo mode. Default 0.5 (face-api's default). */
-  minScore?: number;
+  /**
+   * SSD passes that always run besides the one on the image itself: a grey border of each fraction of the image's
+   * longer side on every side. Faces at the edges and faces that fill much of the frame score higher there.
+   * Default [0.5] (one extra pass, about twice the time); [] for the image alone.
+   */
+  padding?: number[];
+  /** SSD passes (borders, as `padding`) tried in turn only when the passes above find nothing. Default [1]. */
+  fallbackPadding?: number[];
+  /** TinyFaceDetector's input side with faceDetector 'tiny' (a multiple of 32). Default 512. */
+  tinyInputSize?: number;
   /** Lowest TinyFaceDetector score kept by the close-up passes. Default 0.3. */
   closeupMinScore?: number;
   /** Keep at most this many faces, highest score first. Default 100. */
@@ -34,8 +62,11 @@ export interface DetectorOptions {
 }
 
 export interface FaceDetector {
-  /** Faces in `image`, highest score first. Boxes and landmarks are in `image` pixels; boxes may reach past its edges. */
-  detect(image: RgbImage): Promise<DetectedFace[]>;
+  /**
+   * Faces in `image`, highest score first; `options` override this detector's minScore and faceDetector for this
+   * call. Boxes and landmarks are in `image` pixels; boxes may reach past its edges.
+   */
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
   /** The engine running the networks. */
   readonly engine: DetectorEngine;
   /** Why the TF.js fallback runs instead of the ONNX engine, when it does. */
@@ -47,10 +78,16 @@ export interface FaceDetector {
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Object.freeze({
   mode: 'photo',
   minScore: 0.5,
+  faceDetector: 'ssd',
+  padding: Object.freeze([0.5]) as number[],
+  fallbackPadding: Object.freeze([1]) as number[],
+  tinyInputSize: 512,
   closeupMinScore: 0.3,
   maxFaces: 100,
   engine: 'onnx',
 });
+
+export const FACE_DETECTORS: readonly FaceDetectorName[] = ['ssd', 'tiny'];
 
 /**
  * Close-up passes, tried in order until one finds a face. TinyFaceDetector finds a face that fills the frame once
@@ -62,15 +99,43 @@ const CLOSEUP_PASSES = [
   { inputSize: 160, pad: 0.3 },
 ] as const;
 const PAD_VALUE = 128;
+/**
+ * A padded SSD pass sees the image smaller: below this side in its 512 px input (the smallest anchor is 51 px) its
+ * boxes land between small faces, so a padded pass only adds faces at least this large; the pass on the image
+ * itself finds the small ones at twice the resolution.
+ */
+const MIN_PADDED_FACE = 20;
+
+function checkPadding(value: unknown, name: string): number[] {
+  if (!Array.isArray(value) || value.length > 4) throw invalid('an array of at most 4 borders', name, value);
+  return value.map((v, i) => checkNumber(v, `${name}[${i}]`, 0.01, 2));
+}
+
+/** Per-call options, checked; undefined fields keep the detector's. */
+export function checkDetectOptions(options: unknown, name = 'options'): DetectOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw invalid('an object', name, options);
+  const o = options as DetectOptions;
+  return {
+    ...(o.minScore === undefined ? {} : { minScore: checkNumber(o.minScore, `${name}.minScore`, 0, 1) }),
+    ...(o.faceDetector === undefined ? {} : { faceDetector: checkOneOf(o.faceDetector, `${name}.faceDetector`, FACE_DETECTORS) }),
+  };
+}
 
 export function checkDetectorOptions(options: unknown): Required<DetectorOptions> {
   if (options === undefined) return { ...DEFAULT_DETECTOR_OPTIONS };
   if (!isPlainObject(options)) throw invalid('an object', 'options', options);
   const o = options as DetectorOptions;
   const d = DEFAULT_DETECTOR_OPTIONS;
+  const tinyInputSize = o.tinyInputSize === undefined ? d.tinyInputSize : checkInteger(o.tinyInputSize, 'options.tinyInputSize', 64, 1024);
+  if (tinyInputSize % 32 !== 0) throw invalid('a multiple of 32', 'options.tinyInputSize', tinyInputSize);
   return {
+    ...d,
+    ...checkDetectOptions(o),
     mode: o.mode === undefined ? d.mode : checkOneOf(o.mode, 'options.mode', ['photo', 'crop'] as const),
-    minScore: o.minScore === undefined ? d.minScore : checkNumber(o.minScore, 'options.minScore', 0.01, 0.99),
+    padding: o.padding === undefined ? d.padding : checkPadding(o.padding, 'options.padding'),
+    fallbackPadding: o.fallbackPadding === undefined ? d.fallbackPadding : checkPadding(o.fallbackPadding, 'options.fallbackPadding'),
+    tinyInputSize,
     closeupMinScore: o.closeupMinScore === undefined ? d.closeupMinScore : checkNumber(o.closeupMinScore, 'options.closeupMinScore', 0.01, 0.99),
     maxFaces: o.maxFaces === undefined ? d.maxFaces : checkInteger(o.maxFaces, 'options.maxFaces', 1),
     engine: o.engine === undefined ? d.engine : checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs'] as const),
@@ -84,10 +149,10 @@ export function detectorFromEngine(engine: DetectionEngine, options?: DetectorOp
   return {
     engine: engine.name,
     ...(note === undefined ? {} : { note }),
-    async detect(image: RgbImage): Promise<DetectedFace[]> {
+    async detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]> {
       if (disposed) throw new Error('FaceDetector.detect called after dispose()');
       checkRgbImage(image);
-      return detectFaces(engine, image, opts);
+      return detectFaces(engine, image, { ...opts, ...checkDetectOptions(options) });
     },
     dispose(): void {
       if (disposed) return;
@@ -99,10 +164,52 @@ export function detectorFromEngine(engine: DetectionEngine, options?: DetectorOp
 
 async function detectFaces(engine: DetectionEngine, image: RgbImage, opts: Required<DetectorOptions>): Promise<DetectedFace[]> {
   let faces: DetectedFace[] = [];
-  if (opts.mode === 'photo') faces = await withLandmarks(engine, image, await engine.ssd(image, opts.minScore, opts.maxFaces), 0);
-  // Only when SSD finds nothing: run always, the close-up pass also re-finds SSD's faces with loose boxes.
+  if (opts.mode === 'photo' && opts.faceDetector === 'tiny') {
+    faces = await withLandmarks(engine, image, await engine.tiny(image, opts.tinyInputSize, opts.minScore), 0);
+  } else if (opts.mode === 'photo') {
+    faces = await detectSsd(engine, image, [0, ...opts.padding], opts);
+    for (const pad of opts.fallbackPadding) {
+      if (faces.length > 0) break;
+      faces = await detectSsd(engine, image, [pad], opts);
+    }
+  }
+  // Only when photo mode finds nothing: run always, the close-up pass also re-finds its faces with loose boxes.
   if (faces.length === 0) faces = await detectCloseup(engine, image, opts.closeupMinScore);
   return faces.sort((a, b) => b.score - a.score).slice(0, opts.maxFaces);
+}
+
+/**
+ * SSD-MobileNetV1 on `image` inside a grey border of each of `pads` x its longer side (0: the image itself), the
+ * faces of all passes merged by SSD's own NMS rule (highest score first, IoU above 0.5 suppressed). Each kept face
+ * gets its landmarks from the image its pass saw.
+ */
+async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[], opts: Required<DetectorOptions>): Promise<DetectedFace[]> {
+  const passes: { seen: RgbImage; border: number }[] = [];
+  const found: { pass: number; face: ScoredBox; box: Box }[] = [];
+  for (const pad of pads) {
+    const border = Math.round(Math.max(image.width, image.height) * pad);
+    const seen = border > 0 ? padImage(image, border, PAD_VALUE) : image;
+    const pass = passes.push({ seen, border }) - 1;
+    const minSide = border > 0 ? (MIN_PADDED_FACE * Math.max(seen.width, seen.height)) / SSD_INPUT_SIZE : 0;
+    for (const face of await engine.ssd(seen, opts.minScore, opts.maxFaces)) {
+      const box = { ...face.box, x: face.box.x - border, y: face.box.y - border };
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      // a padded pass's face must be large enough for it and centred on the image, not in the border
+      if (border > 0 && (Math.min(box.width, box.height) < minSide || cx < 0 || cy < 0 || cx > image.width || cy > image.height)) continue;
+      found.push({ pass, face, box });
+    }
+  }
+  const kept: typeof found = [];
+  for (const f of found.sort((a, b) => b.face.score - a.face.score)) {
+    if (!kept.some((k) => iou(k.box, f.box) > SSD_IOU_THRESHOLD)) kept.push(f);
+  }
+  const faces: DetectedFace[] = [];
+  for (const [i, { seen, border }] of passes.entries()) {
+    const mine = kept.filter((k) => k.pass === i).map((k) => k.face);
+    if (mine.length > 0) faces.push(...(await withLandmarks(engine, seen, mine, border)));
+  }
+  return faces;
 }
 
 async function detectCloseup(engine: DetectionEngine, image: RgbImage, minScore: number): Promise<DetectedFace[]> {

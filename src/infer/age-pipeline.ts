@@ -5,7 +5,7 @@ import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '.
 import type { ModelMeta } from '../core/model-meta.js';
 import { alignFace } from '../image/align.js';
 import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
-import type { FaceDetector } from '../detect/pipeline.js';
+import { checkDetectOptions, type DetectOptions, type FaceDetector } from '../detect/pipeline.js';
 import { ageInterval, applyTemperature, expectedAge } from '../models/dex.js';
 import type { ModelRunner } from './ort-runner.js';
 import { checkNumber, invalid } from '../core/checks.js';
@@ -97,10 +97,10 @@ export function toEstimates(
 export interface AgePipeline {
   /** Ages of face crops already made by `alignFace` with the model's preprocessing. */
   estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
-  /** The faces in `image` and their crops for the model. */
-  detectAndAlign(image: RgbImage): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
+  /** The faces in `image` and their crops for the model; `options` override the detector's for this call. */
+  detectAndAlign(image: RgbImage, options?: DetectOptions): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
   /** Every face of every decoded photo with its age, in one model call; a slot holding an Error stays one. */
-  estimateDecoded(images: (DecodedImage | Error)[]): Promise<(PhotoFaces | Error)[]>;
+  estimateDecoded(images: (DecodedImage | Error)[], options?: DetectOptions): Promise<(PhotoFaces | Error)[]>;
 }
 
 export function agePipeline(
@@ -120,12 +120,14 @@ export function agePipeline(
     return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles, options.calibrated === false ? undefined : meta.calibration?.temperature);
   };
 
-  const detectAndAlign = async (image: RgbImage) => {
-    const faces = await detector.detect(image);
+  const detectAndAlign = async (image: RgbImage, options?: DetectOptions) => {
+    const faces = await detector.detect(image, options);
     return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
   };
 
-  const estimateDecoded = async (images: (DecodedImage | Error)[]): Promise<(PhotoFaces | Error)[]> => {
+  const estimateDecoded = async (images: (DecodedImage | Error)[], options?: DetectOptions): Promise<(PhotoFaces | Error)[]> => {
+    // checked once here: a bad option is the caller's mistake and throws, not an error in every photo's slot
+    const detectOptions = checkDetectOptions(options);
     const found: ({ image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
     for (const image of images) {
       if (image instanceof Error) {
@@ -133,7 +135,7 @@ export function agePipeline(
         continue;
       }
       try {
-        found.push({ image, ...(await detectAndAlign(image)) });
+        found.push({ image, ...(await detectAndAlign(image, detectOptions)) });
       } catch (err) {
         found.push(err instanceof Error ? err : new Error(String(err)));
       }

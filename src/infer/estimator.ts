@@ -4,12 +4,13 @@ import { join, resolve } from 'node:path';
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
-import { createFaceDetector, type DetectorOptions, type FaceDetector } from '../detect/index.js';
+import { createFaceDetector, type DetectOptions, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { createOnnxRunner, createTfjsRunner, type ModelRunner } from './onnx-runner.js';
 import { loadLayersModelFromFolder } from '../export/fs-io.js';
 import { initBackend } from '../tf/backend.js';
 import { DEFAULT_MODEL_DIR, readModelMeta, type ModelMeta } from '../core/model-meta.js';
 import { agePipeline, type PhotoFaces } from './age-pipeline.js';
+import { checkDetectOptions } from '../detect/pipeline.js';
 
 export { averageMirrored, cropsToInput, toEstimates, type PhotoFaces } from './age-pipeline.js';
 
@@ -24,6 +25,7 @@ export interface AgeEstimatorOptions {
   threads?: number;
   /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]. */
   interval?: [number, number];
+  /** The face detector's options; `minScore` and `faceDetector` can also be given per call. */
   detector?: DetectorOptions;
   decode?: DecodeOptions;
   /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true. */
@@ -33,16 +35,19 @@ export interface AgeEstimatorOptions {
 }
 
 export interface AgeEstimator {
-  /** The faces in one image (a path, encoded bytes, or RGB pixels), each with its age. */
-  (image: ImageInput): Promise<Face[]>;
+  /**
+   * The faces in one image (a path, encoded bytes, or RGB pixels), each with its age; `options` override the
+   * detector's minScore and faceDetector for this call: `estimate('party.jpg', { minScore: 0.3 })`.
+   */
+  (image: ImageInput, options?: DetectOptions): Promise<Face[]>;
   /** Several images with all their faces in one model call; a bad image gives its error, never a throw. */
-  estimateMany(images: ImageInput[]): Promise<(Face[] | Error)[]>;
+  estimateMany(images: ImageInput[], options?: DetectOptions): Promise<(Face[] | Error)[]>;
   /** Like estimateMany, with each photo's own size: boxes and landmarks are in the photo's pixels. */
   estimatePhotos(images: ImageInput[], options?: PhotoOptions): Promise<(PhotoFaces | Error)[]>;
   /** Ages of face crops already made by `alignFace` with this model's preprocessing. */
   estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
   /** Detect and align: the crops this model expects, for callers that pick faces themselves (eval). */
-  detectAndAlign(image: RgbImage): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
+  detectAndAlign(image: RgbImage, options?: DetectOptions): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
   readonly meta: ModelMeta;
   readonly preprocessing: Preprocessing;
   readonly detector: FaceDetector;
@@ -51,7 +56,7 @@ export interface AgeEstimator {
   dispose(): Promise<void>;
 }
 
-export interface PhotoOptions {
+export interface PhotoOptions extends DetectOptions {
   decode?: DecodeOptions;
   /** Names for error messages, one per image (default: the path, or 'image N'). */
   names?: string[];
@@ -98,6 +103,7 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   const { estimateCrops, detectAndAlign } = pipeline;
 
   const estimatePhotos = async (images: ImageInput[], options: PhotoOptions = {}): Promise<(PhotoFaces | Error)[]> => {
+    const detect = checkDetectOptions({ minScore: options.minScore, faceDetector: options.faceDetector });
     const decoded: (DecodedImage | Error)[] = [];
     for (const [i, input] of images.entries()) {
       try {
@@ -107,14 +113,14 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
         decoded.push(err instanceof Error ? err : new Error(String(err)));
       }
     }
-    return pipeline.estimateDecoded(decoded);
+    return pipeline.estimateDecoded(decoded, detect);
   };
 
-  const estimateMany = async (images: ImageInput[]): Promise<(Face[] | Error)[]> =>
-    (await estimatePhotos(images)).map((r) => (r instanceof Error ? r : r.faces));
+  const estimateMany = async (images: ImageInput[], options?: DetectOptions): Promise<(Face[] | Error)[]> =>
+    (await estimatePhotos(images, checkDetectOptions(options))).map((r) => (r instanceof Error ? r : r.faces));
 
-  const estimate = (async (image: ImageInput): Promise<Face[]> => {
-    const [result] = await estimateMany([image]);
+  const estimate = (async (image: ImageInput, options?: DetectOptions): Promise<Face[]> => {
+    const [result] = await estimateMany([image], options);
     if (result instanceof Error) throw result;
     return result!;
   }) as AgeEstimator;

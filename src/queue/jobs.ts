@@ -11,11 +11,13 @@ import { InputError } from '../core/errors.js';
 import { join } from 'node:path';
 import type { CropSpec } from '../data/labelled-face.js';
 import type { PrepareRow } from '../data/prepare-rows.js';
+import type { DetectOptions } from '../detect/pipeline.js';
 import type { FaceJson } from '../infer/photos.js';
 
 /** Bump when a change to the code would change a job's output for the same inputs. */
-export const PREPARE_JOB_VERSION = 1;
-export const PREDICT_JOB_VERSION = 1;
+// 2: photo mode's padded SSD pass (detect/pipeline.ts) finds more faces
+export const PREPARE_JOB_VERSION = 2;
+export const PREDICT_JOB_VERSION = 2;
 
 export interface PrepareJobData {
   kind: 'prepare';
@@ -44,6 +46,8 @@ export interface PredictJobData {
   batch: number;
   /** Include each face's probability of every age 0..100. */
   distribution: boolean;
+  /** The detector's minScore and faceDetector for these photos ({}: the worker's defaults). */
+  detect: DetectOptions;
 }
 
 export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: string; message: string } };
@@ -111,5 +115,5 @@ export function prepareJobId(data: PrepareJobData, contentHashes: string[]): str
 }
 
 export function predictJobId(data: PredictJobData, contentHashes: string[]): string {
-  return `predict-${sha256(JSON.stringify([PREDICT_JOB_VERSION, data.modelKey, data.batch, data.distribution, contentHashes]))}`;
+  return `predict-${sha256(JSON.stringify([PREDICT_JOB_VERSION, data.modelKey, data.batch, data.distribution, data.detect.minScore ?? null, data.detect.faceDetector ?? null, contentHashes]))}`;
 }

@@ -1,6 +1,6 @@
 // `howold predict ... --queue URL`: photos become queue jobs of `jobSize` photos; results come back in input order.
 import { resolve } from 'node:path';
-import { DEFAULT_MODEL_DIR } from '../index.js';
+import { DEFAULT_MODEL_DIR, type DetectOptions } from '../index.js';
 import { hashFiles, modelKey, predictJobId, type PhotoResult, type PredictJobData, type PredictJobResult } from './jobs.js';
 import { submitJobs, type QueuedJob, type SubmitSummary } from './submit.js';
 
@@ -13,6 +13,8 @@ export interface PredictQueueOptions {
   /** Photos per job (rounded up to a whole number of batches). Default 64. */
   jobSize?: number;
   distribution?: boolean;
+  /** The detector's minScore and faceDetector (default: the workers' defaults). */
+  detect?: DetectOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -34,6 +36,7 @@ export async function predictJobs(files: string[], options: PredictQueueOptions)
       modelKey: key,
       batch: options.batch,
       distribution: options.distribution ?? false,
+      detect: options.detect ?? {},
     };
     jobs.push({ id: predictJobId(data, contents), data, size: names.length });
   }

@@ -47,7 +47,7 @@ export function createJobRunner(): JobRunner {
     }
     const photos: PhotoResult[] = [];
     for (let i = 0; i < data.files.length; i += data.batch) {
-      const results = await estimatePhotos(estimator, data.files.slice(i, i + data.batch), { names: data.names.slice(i, i + data.batch) });
+      const results = await estimatePhotos(estimator, data.files.slice(i, i + data.batch), { ...data.detect, names: data.names.slice(i, i + data.batch) });
       for (const r of results) {
         photos.push(
           r instanceof Error

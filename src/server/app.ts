@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 // ~90 MB of RSS (105 vs 195 MB). The workers use the public API (worker.ts).
 import { parseNumberOption } from '../core/checks.js';
 import { errorMessage, HowoldError } from '../core/errors.js';
+import { FACE_DETECTORS, type DetectOptions, type FaceDetectorName } from '../detect/pipeline.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { underJson } from '../infer/photos.js';
 import { EstimatorPool, type PoolOptions } from './pool.js';
@@ -64,6 +65,32 @@ function parseUnder(value: unknown): number | undefined {
   }
 }
 
+interface AgesQuery {
+  distribution?: string;
+  under?: unknown;
+  min_score?: string;
+  face_detector?: string;
+}
+
+/** The detector options of a request's query (`?min_score=0.3&face_detector=tiny`); a bad value is a 400. */
+export function detectOptionsFromQuery(query: AgesQuery): DetectOptions {
+  const options: DetectOptions = {};
+  if (query.min_score !== undefined) {
+    const text = String(query.min_score).trim();
+    const value = text === '' ? Number.NaN : Number(text);
+    if (!(value >= 0 && value <= 1)) throw new HttpError(400, 'bad_parameter', `min_score must be a number from 0 to 1, not '${String(query.min_score).slice(0, 40)}'`);
+    options.minScore = value;
+  }
+  if (query.face_detector !== undefined) {
+    const name = String(query.face_detector);
+    if (!FACE_DETECTORS.includes(name as FaceDetectorName)) {
+      throw new HttpError(400, 'bad_parameter', `face_detector must be one of ${FACE_DETECTORS.join(', ')}, not '${name.slice(0, 40)}'`);
+    }
+    options.faceDetector = name as FaceDetectorName;
+  }
+  return options;
+}
+
 export interface HowoldServer {
   app: FastifyInstance;
   pool: EstimatorPool;
@@ -117,11 +144,12 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
     return reply.code(stats.ready > 0 ? 200 : 503).send({ status: stats.ready > 0 ? 'ok' : 'unavailable', model: pool.model, engine: pool.engine, ...stats });
   });
 
-  app.post('/v1/ages', async (request: FastifyRequest<{ Querystring: { distribution?: string; under?: unknown } }>, reply: FastifyReply) => {
+  app.post('/v1/ages', async (request: FastifyRequest<{ Querystring: AgesQuery }>, reply: FastifyReply) => {
     const started = performance.now();
     const under = parseUnder(request.query.under);
+    const options = detectOptionsFromQuery(request.query);
     const photo = await readPhoto(request, maxBodyBytes);
-    const result = await pool.estimate(photo);
+    const result = await pool.estimate(photo, options);
     if ('error' in result) throw toHttpError(new HowoldError(result.error.code, result.error.message), maxBodyBytes);
     const keep = request.query.distribution === '1' || request.query.distribution === 'true';
     // the workers always send the distribution: P(under) is read from it here

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HowoldError } from '../core/errors.js';
-import type { FaceJson } from '../index.js';
+import type { DetectOptions, FaceJson } from '../index.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 // tsx runs the worker's TypeScript; resolved here so it works from any working directory
@@ -40,6 +40,8 @@ export interface WorkerRequest {
   type: 'run';
   id: number;
   photos: Uint8Array[];
+  /** The detector options every photo of this batch was sent with. */
+  options: DetectOptions;
 }
 
 export type WorkerMessage = WorkerRequest | { type: 'close' };
@@ -68,6 +70,9 @@ export class TimeoutError extends HowoldError {
 
 interface Job {
   photo: Uint8Array;
+  options: DetectOptions;
+  /** Jobs batched together share their options: this is them as a string. */
+  key: string;
   resolve(result: PhotoResult): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
@@ -205,8 +210,8 @@ export class EstimatorPool {
     else job.resolve(outcome);
   }
 
-  /** Estimates the faces in one encoded photo. */
-  estimate(photo: Uint8Array): Promise<PhotoResult> {
+  /** Estimates the faces in one encoded photo, with the detector's minScore and faceDetector from `options`. */
+  estimate(photo: Uint8Array, options: DetectOptions = {}): Promise<PhotoResult> {
     if (this.closed) return Promise.reject(new BusyError(5));
     if (this.queue.length >= this.options.maxQueue) {
       const perWorker = (this.queue.length / Math.max(1, this.slots.length) / this.options.batch) * this.avgBatchMs;
@@ -215,6 +220,8 @@ export class EstimatorPool {
     return new Promise<PhotoResult>((resolve, reject) => {
       const job: Job = {
         photo,
+        options,
+        key: JSON.stringify([options.minScore, options.faceDetector]),
         resolve,
         reject,
         settled: false,
@@ -235,7 +242,7 @@ export class EstimatorPool {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.jobs || !slot.worker.connected || slot.worker.exitCode !== null || slot.worker.signalCode !== null) continue;
-      const jobs = this.queue.splice(0, this.options.batch);
+      const jobs = this.takeBatch();
       const id = this.nextId++;
       slot.jobs = jobs;
       slot.requestId = id;
@@ -250,10 +257,21 @@ export class EstimatorPool {
         this.options.timeoutMs * 2 + 5_000,
       );
       const photos = jobs.map((job) => job.photo);
-      slot.worker.send({ type: 'run', id, photos } satisfies WorkerMessage, (err) => {
+      slot.worker.send({ type: 'run', id, photos, options: jobs[0]!.options } satisfies WorkerMessage, (err) => {
         if (err) this.replace(slot, new HowoldError('worker_failed', `the estimator worker could not be reached (${err.message})`));
       });
     }
+  }
+
+  /** The oldest waiting job and up to batch - 1 more sent with the same options, taken off the queue. */
+  private takeBatch(): Job[] {
+    const key = this.queue[0]!.key;
+    const jobs: Job[] = [];
+    for (let i = 0; i < this.queue.length && jobs.length < this.options.batch; ) {
+      if (this.queue[i]!.key === key) jobs.push(...this.queue.splice(i, 1));
+      else i += 1;
+    }
+    return jobs;
   }
 
   private finish(slot: Slot, reply: Extract<WorkerReply, { id: number }>): void {

@@ -141,6 +141,30 @@ test('POST /v1/ages: bad input gets a clear 4xx JSON error and the server carrie
   assert.equal((await post(astronaut, 'image/png')).status, 200);
 });
 
+test('POST /v1/ages?min_score=&face_detector=: per-request detector options, batched apart; bad values are a 400', async () => {
+  const ages = async (query: string) => {
+    const response = await post(groupPhoto, 'image/jpeg', query);
+    assert.equal(response.status, 200, query);
+    return ((await response.json()) as AgesBody).faces;
+  };
+  // 2007_007763: seven faces, the lowest SSD score 0.73
+  const byDefault = await ages('');
+  assert.equal(byDefault.length, 7);
+  assert.ok(byDefault.some((f) => f.score < 0.9));
+  // sent together, so the worker's queue holds requests with different options at once
+  const [strict, loose, tiny] = await Promise.all([ages('?min_score=0.9'), ages('?min_score=0.3'), ages('?face_detector=tiny')]);
+  assert.ok(strict.length < byDefault.length && strict.length > 0, `${strict.length} faces at 0.9`);
+  assert.ok(strict.every((f) => f.score >= 0.9));
+  assert.equal(loose.length, byDefault.length);
+  assert.ok(tiny.length >= 5, `${tiny.length} faces with tiny`);
+  assert.ok(tiny.some((f) => byDefault.every((d) => Math.abs(d.box.x - f.box.x) > 0.5)), 'TinyFaceDetector gives its own boxes');
+  for (const query of ['?min_score=abc', '?min_score=1.5', '?min_score=-0.1', '?min_score=', '?face_detector=yolo']) {
+    const body = await expectError(await post(groupPhoto, 'image/jpeg', query), 400, 'bad_parameter');
+    assert.doesNotMatch(body.error.message, /\n/);
+    assert.match(body.error.message, query.includes('face_detector') ? /^face_detector must be one of ssd, tiny/ : /^min_score must be a number from 0 to 1/);
+  }
+});
+
 test('POST /v1/ages: concurrent requests beyond the queue get 503 with Retry-After; the rest are answered', async () => {
   const responses = await Promise.all(Array.from({ length: 10 }, () => post(groupPhoto, 'image/jpeg')));
   const statuses = responses.map((r) => r.status);

@@ -25,8 +25,8 @@ try {
       void running.then(() => estimator.dispose()).finally(() => process.exit(0));
       return;
     }
-    const { id, photos } = message;
-    running = estimatePhotos(estimator, photos, { decode: maxPixels ? { maxPixels } : undefined, names: photos.map(() => 'upload') })
+    const { id, photos, options } = message;
+    running = estimatePhotos(estimator, photos, { ...options, decode: maxPixels ? { maxPixels } : undefined, names: photos.map(() => 'upload') })
       .then((results) => {
         const out: PhotoResult[] = results.map((r) =>
           r instanceof Error ? { error: reason(r) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },

@@ -67,3 +67,24 @@ test('howold detect --json: exit code 1 when a file fails, JSON on stdout, one e
   assert.ok(face.score > 0.5);
   assert.deepEqual(Object.keys(face.landmarks).sort(), ['leftEye', 'mouthLeft', 'mouthRight', 'nose', 'rightEye']);
 });
+
+test('detect --min-score and --face-detector: per-run settings; a bad value is one line on stderr', async () => {
+  const photo = path.resolve(repoRoot, '../shared/datasets/group-photos/2007_007763.jpg');
+  const count = async (flags: Parameters<typeof runDetect>[1]) => {
+    const out = collect();
+    assert.equal(await runDetect([photo], { json: true, ...flags }, out, collect()), 0);
+    return (JSON.parse(out.text) as Array<{ faces: Array<{ score: number }> }>)[0]!.faces;
+  };
+  assert.equal((await count({})).length, 7);
+  const strict = await count({ minScore: 0.9 });
+  assert.ok(strict.length < 7 && strict.every((f) => f.score >= 0.9));
+  assert.ok((await count({ faceDetector: 'tiny' })).length >= 5);
+  const run = promisify(execFile);
+  const failed = await run(process.execPath, [path.join(repoRoot, 'bin/howold.js'), 'detect', '--min-score', '-1', photo], { cwd: repoRoot }).then(
+    () => assert.fail('expected exit code 1'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(failed.code, 1);
+  assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr);
+  assert.match(failed.stderr, /Expected a number between 0 and 1 for --min-score but received '-1'/);
+});

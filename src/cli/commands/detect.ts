@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
+import { checkOneOf, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { errorCode, errorMessage } from '../../core/errors.js';
 import type { DetectedFace, Point } from '../../core/types.js';
-import { createFaceDetector, type DetectorMode } from '../../detect/index.js';
+import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../detect/index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
 import { decodeImage, encodeImage, toPhotoPixels } from '../../image/decode.js';
 import { printable, uniqueName, type Output } from '../output.js';
@@ -16,6 +16,7 @@ export interface DetectFlags {
   out?: string;
   mode?: DetectorMode;
   minScore?: number;
+  faceDetector?: FaceDetectorName;
   size?: number;
   margin?: number;
 }
@@ -37,7 +38,11 @@ const fmt = (p: Point) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)})`;
  * the reason, and the run goes on. Returns the number of files that failed.
  */
 export async function runDetect(files: string[], flags: DetectFlags = {}, out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
-  const detector = await createFaceDetector({ mode: flags.mode ?? 'photo', ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }) });
+  const detector = await createFaceDetector({
+    mode: flags.mode ?? 'photo',
+    ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }),
+    ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
+  });
   const size = flags.size ?? 200;
   const margin = flags.margin ?? DEFAULT_MARGIN;
   const results: FileResult[] = [];
@@ -101,7 +106,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON array with every face and its landmarks', false)
     .option('--out <dir>', 'write each face aligned and cropped as <image>-face<N>.png into this folder')
     .addOption(new Option('--mode <mode>', "'photo': any photo; 'crop': images already are tight face crops (faster)").choices(['photo', 'crop']).default('photo'))
-    .option('--min-score <x>', 'lowest detector score kept (photo mode)', (v) => parseNumberOption(v, '--min-score', 0.01, 0.99))
+    .option('--min-score <x>', 'lowest detector score kept in photo mode, 0..1 (default 0.5)', (v) => parseNumberOption(v, '--min-score', 0, 1))
+    .option('--face-detector <name>', "photo mode's detector: 'ssd' (default) or 'tiny' (faster, misses more)", (v) => checkOneOf(v, '--face-detector', FACE_DETECTORS))
     .option('--size <n>', 'side of the crops written by --out, pixels', (v) => parseIntegerOption(v, '--size', 16, 1024), 200)
     .option('--margin <x>', 'crop side as a multiple of the face scale (see image/align.ts)', (v) => parseNumberOption(v, '--margin', 0.5, 10), DEFAULT_MARGIN)
     .action(async (files: string[], flags: DetectFlags) => {

@@ -196,3 +196,37 @@ test('howold predict --under: a value outside 1..100 is a one-line error', async
     assert.equal(failed.stderr, `howold: Expected a number between 1 and 100 for --under but received '${bad}' of type string\n`);
   }
 });
+
+test('predict --min-score and --face-detector: fewer faces at a higher threshold, TinyFaceDetector on request', async () => {
+  const photo = path.join(groupPhotos, '2007_007763.jpg');
+  const faces = async (flags: Parameters<typeof runPredict>[1]) => {
+    const out = collect();
+    await runPredict([photo], { json: true, progress: false, ...flags }, out, collect(), estimator);
+    return (JSON.parse(out.text) as { files: FileEntry[] }).files[0]!.faces!;
+  };
+  const byDefault = await faces({});
+  const strict = await faces({ minScore: 0.9 });
+  const tiny = await faces({ faceDetector: 'tiny' });
+  assert.equal(byDefault.length, 7);
+  assert.ok(strict.length > 0 && strict.length < byDefault.length && strict.every((f) => f.score >= 0.9), `${strict.length} faces at 0.9`);
+  assert.ok(tiny.length >= 5 && tiny.some((f) => byDefault.every((d) => Math.abs(d.box.x - f.box.x) > 0.5)), `${tiny.length} faces with tiny`);
+});
+
+test('howold predict: a bad --min-score or --face-detector is one line on stderr and exit code 1', async () => {
+  const bin = path.join(repoRoot, 'bin/howold.js');
+  const run = promisify(execFile);
+  for (const [flag, value, message] of [
+    ['--min-score', '1.5', /^howold: Expected a number between 0 and 1 for --min-score but received '1\.5'/],
+    ['--min-score', 'high', /^howold: Expected a number between 0 and 1 for --min-score but received 'high'/],
+    ['--face-detector', 'yolo', /^howold: Expected one of ssd, tiny for --face-detector but received 'yolo'/],
+  ] as const) {
+    const failed = await run(process.execPath, [bin, 'predict', flag, value, astronaut], { cwd: repoRoot }).then(
+      () => assert.fail(`expected ${flag} ${value} to fail`),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout, '');
+    assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr);
+    assert.match(failed.stderr, message);
+  }
+});

@@ -3,7 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
+import { checkOneOf, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
 import { csvField } from '../../core/csv.js';
 import { printable, uniqueName, type Output } from '../output.js';
 import {
@@ -11,9 +11,11 @@ import {
   errorCode,
   errorMessage,
   estimatePhotos,
+  FACE_DETECTORS,
   faceToJson,
   underJson,
   type AgeEstimator,
+  type FaceDetectorName,
   type FaceJson,
 } from '../../index.js';
 import { annotatePhoto } from '../annotate.js';
@@ -42,6 +44,10 @@ export interface PredictFlags {
   jobSize?: number;
   /** Add P(age < this many years) to every face. */
   under?: number;
+  /** Lowest detector score kept (default: the detector's, 0.5). */
+  minScore?: number;
+  /** Photo mode's detector (default 'ssd'). */
+  faceDetector?: FaceDetectorName;
 }
 
 export type { Output };
@@ -165,6 +171,10 @@ export async function runPredict(
   const { files, missing, unreadable } = await expandInputs(inputs);
   const summary: PredictSummary = { files: files.length + missing.length + unreadable.length, ok: 0, failed: 0, faces: 0, errors: {}, seconds: 0 };
   const model = flags.model ?? process.env.HOWOLD_MODEL;
+  const detect = {
+    ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }),
+    ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
+  };
   const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
 
@@ -247,14 +257,14 @@ export async function runPredict(
       const queued = await submitPredict(
         files,
         // P(under) needs the distribution: the workers send it, and it is dropped here unless asked for
-        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution || flags.under !== undefined, onProgress: (done) => progress?.update(done) },
+        { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution || flags.under !== undefined, detect, onProgress: (done) => progress?.update(done) },
         (file, result) => finish('error' in result ? { file, error: result.error } : { file, width: result.width, height: result.height, faces: result.faces.map(queuedFace) }),
       );
       queueSummary = queued;
     } else {
       const batches: string[][] = [];
       for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
-      const run = (batch: string[]) => estimatePhotos(estimate!, batch);
+      const run = (batch: string[]) => estimatePhotos(estimate!, batch, detect);
       pending = batches.length > 0 ? run(batches[0]!) : undefined;
       let done = 0;
       for (let b = 0; b < batches.length; b++) {
@@ -302,6 +312,8 @@ export function register(program: Command): void {
     .option('--annotate <outdir>', 'write each photo into this folder with the boxes and ages drawn on it')
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
     .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
+    .option('--min-score <x>', 'lowest face detector score kept, 0..1 (default 0.5; lower finds more faces and more mistakes)', (v) => parseNumberOption(v, '--min-score', 0, 1))
+    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1 with a padded pass; 'tiny': TinyFaceDetector, faster, misses more", (v) => checkOneOf(v, '--face-detector', FACE_DETECTORS))
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
     .option('--under <years>', 'add P(age < YEARS) to every face, from its age distribution (e.g. 18)', (v) => parseNumberOption(v, '--under', 1, 100))
     .option('--no-progress', 'no progress bar on stderr')
