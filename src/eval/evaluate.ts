@@ -36,6 +36,8 @@ export interface EvalOptions {
   batchSize?: number;
   keepDistributions?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Told of each skipped image (one line naming it and why); they are counted in `errors` either way. */
+  onSkip?: (message: string) => void;
 }
 
 /** An evenly spread, deterministic sample of `limit` rows (sorted by path), so every age range is represented. */
@@ -92,7 +94,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
       } catch (err) {
         const code = errorCode(err);
         errors[code] = (errors[code] ?? 0) + 1;
-        process.stderr.write(`howold eval: skipped ${errorMessage(err)}\n`);
+        options.onSkip?.(errorMessage(err));
       }
       options.onProgress?.(i + 1, rows.length);
     }

@@ -7,8 +7,8 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 // Light modules only: the HTTP process never estimates, and loading the whole library (TF.js, onnxruntime) costs
 // ~90 MB of RSS (105 vs 195 MB). The workers use the public API (worker.ts).
-import { HowoldError } from '../core/errors.js';
-import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
+import { HowoldError } from '../index.js';
+import { DEFAULT_MAX_PIXELS } from '../index.js';
 import { BusyError, EstimatorPool, TimeoutError, type PoolOptions } from './pool.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));

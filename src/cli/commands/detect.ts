@@ -2,14 +2,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { errorCode, errorMessage } from '../../core/errors.js';
-import type { DetectedFace, Point } from '../../core/types.js';
-import { createFaceDetector, type DetectorMode } from '../../detect/index.js';
-import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
-import { decodeImage, encodeImage, toPhotoPixels } from '../../image/decode.js';
+import { parseIntegerOption, parseNumberOption } from '../options.js';
+import { errorCode, errorMessage } from '../../index.js';
+import type { DetectedFace, Point } from '../../index.js';
+import { createFaceDetector, type DetectorMode } from '../../index.js';
+import { DEFAULT_MARGIN, alignFace } from '../../index.js';
+import { decodeImage, encodeImage, toPhotoPixels } from '../../index.js';
 import { uniqueName, type Output } from '../output.js';
-import { detectedFaceToJson } from '../../infer/photos.js';
+import { detectedFaceToJson } from '../../index.js';
 
 export interface DetectFlags {
   json?: boolean;

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
-import type { DetectorMode } from '../../detect/index.js';
-import { createAgeEstimator } from '../../infer/estimator.js';
-import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
-import { formatMetrics } from '../../eval/metrics.js';
-import { writeEvalReport } from '../../report/evaluation.js';
+import { parseIntegerOption } from '../options.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/index.js';
+import type { DetectorMode } from '../../index.js';
+import { createAgeEstimator } from '../../index.js';
+import { defaultDetectorMode, evaluate } from '../../index.js';
+import { formatMetrics } from '../../index.js';
+import { writeEvalReport } from '../../report/index.js';
 import { createProgress } from '../progress.js';
 
 interface EvalFlags {
@@ -42,6 +42,7 @@ export function register(program: Command): void {
           limit: flags.limit,
           detectorMode: flags.detector,
           keepDistributions: Boolean(flags.report),
+          onSkip: (m) => process.stderr.write(`howold eval: skipped ${m}\n`),
           onProgress: (done, total) => progress.update(done, { total }),
         });
         progress.stop();
@@ -60,7 +61,14 @@ export function register(program: Command): void {
         }
         if (flags.report) {
           const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
-          const index = await writeEvalReport(result, { outDir: flags.report, estimator, detectorMode, source, groupPhotos: flags.groupPhotos });
+          const index = await writeEvalReport(result, {
+            outDir: flags.report,
+            estimator,
+            detectorMode,
+            source,
+            groupPhotos: flags.groupPhotos,
+            onSkip: (m) => process.stderr.write(`howold report: ${m}\n`),
+          });
           process.stderr.write(`report: ${index}\n`);
         }
       } finally {

@@ -3,8 +3,8 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
-import { csvField } from '../../core/csv.js';
+import { parseIntegerOption } from '../options.js';
+import { csvField } from '../../report/index.js';
 import { uniqueName, type Output } from '../output.js';
 import {
   createAgeEstimator,
@@ -18,7 +18,7 @@ import {
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
 import { openLines } from '../lines.js';
-import type { SubmitSummary } from '../../queue/submit.js';
+import type { SubmitSummary } from '../../queue/index.js';
 
 export interface PredictFlags {
   json?: boolean;
@@ -214,7 +214,7 @@ export async function runPredict(
     };
     if (flags.queue) {
       // loaded only for --queue: BullMQ and its Redis client are not needed by an in-process run
-      const { submitPredict } = await import('../../queue/predict-submit.js');
+      const { submitPredict } = await import('../../queue/index.js');
       const queued = await submitPredict(
         files,
         { url: flags.queue, model, batch: batchSize, jobSize: flags.jobSize, distribution: flags.distribution, onProgress: (done) => progress?.update(done) },
@@ -254,7 +254,7 @@ export async function runPredict(
   }
   summary.seconds = (Date.now() - started) / 1000;
   if (queueSummary) {
-    const { formatSubmitSummary } = await import('../../queue/submit.js');
+    const { formatSubmitSummary } = await import('../../queue/index.js');
     err.write(`howold predict: ${formatSubmitSummary(queueSummary)}\n`);
   }
   if (flags.json) out.write(`${firstEntry ? '' : '\n'}],\n"summary": ${JSON.stringify(summary)}}\n`);
