@@ -4,7 +4,8 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { exportOnnx } from '../src/export/onnx.js';
 import { compactCnn, randomArray } from '../src/export/testing.js';
-import { createOnnxRunner, createTfjsRunner, type ModelRunner } from '../src/infer/onnx-runner.js';
+import { createOnnxRunner, type ModelRunner } from '../src/infer/onnx-runner.js';
+import { createTfjsRunner } from '../src/infer/tfjs-runner.js';
 import { initBackend } from '../src/tf/backend.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createAgeEstimator, decodeImage, DEFAULT_MODEL_DIR, type Face, type RgbImage } from '../src/index.js';
-import { parseIntegerOption } from '../src/core/checks.js';
+import { parseIntegerOption } from '../src/cli/options.js';
 import { errorMessage } from '../src/core/errors.js';
 import { mixSeed } from '../src/core/rng.js';
 import { readDatasetSplit } from '../src/data/dataset-split.js';

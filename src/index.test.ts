@@ -16,9 +16,6 @@ test('the public API exports what the docs name', () => {
     'encodeImage',
     'createFaceDetector',
     'alignFace',
-    'exportOnnx',
-    'createModel',
-    'listModels',
     'evaluate',
     'ageMetrics',
     'estimatePhotos',
@@ -29,7 +26,17 @@ test('the public API exports what the docs name', () => {
   ]) {
     assert.equal(typeof (howold as Record<string, unknown>)[name], 'function', name);
   }
-  assert.ok(howold.listModels().length > 0);
+  for (const name of ['exportOnnx', 'createModel', 'startRun', 'tf']) assert.equal(name in howold, false, `${name} is not inference`);
+});
+
+test('howold/train and howold/export hold training and export', async () => {
+  const train = await import('./train/index.js');
+  const exporter = await import('./export/index.js');
+  for (const name of ['createModel', 'listModels', 'startRun', 'resumeRun', 'fit', 'openDataset', 'prepareShards']) {
+    assert.equal(typeof (train as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.ok(train.listModels().length > 0);
+  assert.equal(typeof exporter.exportOnnx, 'function');
 });
 
 test('createAgeEstimator() with the shipped model: the example photo, bytes, a bad image in a batch, no leaks', async () => {

@@ -14,6 +14,9 @@
  * await estimate.dispose();
  * ```
  *
+ * Inference only: `howold` loads no TF.js. Training is `howold/train`, TF.js -> ONNX `howold/export`, the browser
+ * build `howold/browser`, datasets and shards `howold/data`, HTML reports `howold/report`, the job queue `howold/queue`.
+ *
  * Every error raised on purpose is a HowoldError with a `code` ('not_an_image', 'corrupt', 'too_many_pixels',
  * 'model_not_found', ...) and a one-line message naming the file.
  */
@@ -25,6 +28,7 @@ export {
 } from './infer/estimator.js';
 export { readModelMeta, type ModelMeta } from './core/model-meta.js';
 export type { Engine } from './infer/onnx-runner.js';
+export type { DatasetFormat } from './data/readers/index.js';
 export type {
   AgeEstimate,
   Box,
@@ -39,6 +43,8 @@ export type {
 } from './core/types.js';
 
 export { ArgumentError, errorCode, errorMessage, HowoldError, InputError } from './core/errors.js';
+export { missingTfjs, TFJS_INSTALL } from './core/optional.js';
+export { writeFileAtomic } from './core/atomic.js';
 
 export {
   decodeImage,
@@ -49,7 +55,8 @@ export {
   type DecodeOptions,
   type ImageInput,
 } from './image/decode.js';
-export { alignFace, cropBox, DEFAULT_MARGIN, type AlignSpec } from './image/align.js';
+export { alignFace, cropBox, DEFAULT_MARGIN, LANDMARK_BOX_MARGIN, type AlignSpec } from './image/align.js';
+export { toPhotoPixels, type DecodedImage } from './image/photo-pixels.js';
 
 export {
   createFaceDetector,
@@ -74,7 +81,7 @@ export {
   type ModelOptions,
 } from './models/index.js';
 
-export { evaluate, scoreEval, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
+export { defaultDetectorMode, evaluate, scoreEval, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
 export { fitTemperature, intervalCoverage, type CalibrationSample } from './eval/calibrate.js';
 export { applyTemperature } from './models/dex.js';
 export type { AgeCalibration } from './core/model-meta.js';
@@ -91,6 +98,6 @@ export {
 export { formatEval, formatGroupMetrics, formatThreshold } from './eval/format.js';
 export { evalMarkdown, type MarkdownOptions } from './eval/markdown.js';
 export { groupMiddle, groupSpan, inGroup, parseAgeGroup, yearsOutside, OPEN_GROUP_WIDTH, type AgeGroup } from './core/age-group.js';
-export { estimatePhotos, faceToJson, underJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
+export { detectedFaceToJson, estimatePhotos, faceToJson, underJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';

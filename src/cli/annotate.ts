@@ -2,7 +2,7 @@
 // The drawing itself is the reports' (boxesSvg); this keeps the photo's own size and format.
 import sharp from 'sharp';
 import { tagColour, type FaceJson } from '../index.js';
-import { boxesSvg, type LabelledBox } from '../report/gallery.js';
+import { boxesSvg, type LabelledBox } from '../report/index.js';
 
 
 export function ageLabel(face: Pick<FaceJson, 'age' | 'gender'>): string {

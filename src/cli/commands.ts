@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { missingTfjs } from '../index.js';
 
 // Each command lives in its own module under ./commands/ and exports `register(program)`. The modules are
 // imported on demand: a run of one command loads only that command's dependencies (a `howold serve` process
@@ -21,5 +22,25 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
 export async function registerCommands(program: Command, argv: string[] = []): Promise<void> {
   const named = argv[2];
   const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-  for (const name of wanted) (await COMMANDS[name]!()).register(program);
+  for (const name of wanted) {
+    let mod;
+    try {
+      mod = await COMMANDS[name]!();
+    } catch (err) {
+      // train and export need TF.js, an optional dependency: without it the command is there and says what to install
+      const missing = missingTfjs(err, `howold ${name}`);
+      if (!missing) throw err;
+      program
+        .command(name)
+        .description(`(${missing.message})`)
+        .helpOption(false)
+        .allowUnknownOption()
+        .argument('[args...]')
+        .action(() => {
+          throw missing;
+        });
+      continue;
+    }
+    mod.register(program);
+  }
 }

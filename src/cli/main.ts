@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../index.js';
 import { registerCommands } from './commands.js';
 import { printable } from './output.js';
 

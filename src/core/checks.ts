@@ -42,19 +42,6 @@ export function checkString(value: unknown, name: string): string {
   return value;
 }
 
-/** Parses a CLI option value as an integer in range, with the same wording. */
-export function parseIntegerOption(text: string, name: string, min = -Infinity, max = Infinity): number {
-  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) throw invalid(rangeText('integer', min, max), name, text);
-  return value;
-}
-
-export function parseNumberOption(text: string, name: string, min = -Infinity, max = Infinity): number {
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) throw invalid(rangeText('number', min, max), name, text);
-  return value;
-}
-
 function rangeText(kind: string, min: number, max: number): string {
   if (min > -Infinity && max < Infinity) return `${article(kind)} between ${min} and ${max}`;
   if (min > -Infinity) return `${article(kind)} >= ${min}`;

@@ -1,17 +1,14 @@
 // face-api.js's pretrained weights, shipped in the @vladmandic/face-api npm package: read from node_modules,
 // never from the network. The detector (src/detect) and the age model (src/models/tinyxception.ts) start from them.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf } from '../tf/backend.js';
+import { faceApiModelDir } from './face-api-dir.js';
+
+export { faceApiModelDir };
 
 export type FaceApiModelName = 'ssd_mobilenetv1_model' | 'face_landmark_68_model' | 'tiny_face_detector_model' | 'age_gender_model';
 
-/** The folder holding face-api's weights inside node_modules. */
-export function faceApiModelDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
-  return path.join(path.dirname(pkg), 'model');
-}
 
 /** Decodes one of face-api's weight files (uint8-quantised), keyed by face-api's names. */
 export async function readFaceApiWeights(name: FaceApiModelName, dir = faceApiModelDir()): Promise<tf.NamedTensorMap> {

@@ -1,7 +1,7 @@
 // `howold data prepare`: dataset rows → decoded, detected, aligned crops → shards, on worker threads, resumable.
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { startTsWorker } from '../core/ts-worker.js';
+import { startWorker } from '../core/ts-worker.js';
 import type { LabelledRow, SplitName } from '../core/types.js';
 import { HowoldError } from '../core/errors.js';
 import { finishedShards, writeIndex, writeShard, type ShardIndex } from './shards.js';
@@ -74,7 +74,7 @@ export async function prepareShards(rows: (LabelledRow & { split: SplitName })[]
     let live = workerCount;
     if (queue.length === 0) return resolve();
     for (let w = 0; w < workerCount; w++) {
-      const worker = startTsWorker(new URL('./prepare-worker.ts', import.meta.url), { workerData: { spec: options.spec } });
+      const worker = startWorker(new URL('./prepare-worker.js', import.meta.url), { workerData: { spec: options.spec } });
       const next = () => {
         const task = queue.shift();
         if (task) worker.postMessage(task satisfies PrepareTask);

@@ -1,6 +1,7 @@
-// Face detection in Node: opens an engine (the ONNX models on onnxruntime-node, or face-api on TF.js) and runs
+// Face detection in Node: opens an engine (the ONNX models on backends/onnx.ts, or face-api on TF.js) and runs
 // the shared pipeline (pipeline.ts) with it.
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, HowoldError } from '../core/errors.js';
+import { isMissingTfjs, TFJS_INSTALL } from '../core/optional.js';
 import type { DetectionEngine, DetectorEngine } from './engine.js';
 import { checkDetectorOptions, detectorFromEngine, type DetectorOptions, type FaceDetector } from './pipeline.js';
 
@@ -24,14 +25,25 @@ async function openEngine(wanted: DetectorEngine): Promise<{ engine: DetectionEn
   if (wanted === 'onnx') {
     try {
       const { createOnnxEngine } = await import('./onnx-engine.js');
-      return { engine: await createOnnxEngine() };
+      return await createOnnxEngine();
     } catch (err) {
-      const { createTfjsEngine } = await import('./tfjs-engine.js');
-      return { engine: await createTfjsEngine(), note: `${errorMessage(err)}; running face-api on TF.js` };
+      return { engine: await openTfjsEngine(errorMessage(err)), note: `${errorMessage(err)}; running face-api on TF.js` };
     }
   }
-  const { createTfjsEngine } = await import('./tfjs-engine.js');
-  return { engine: await createTfjsEngine() };
+  return { engine: await openTfjsEngine() };
+}
+
+/** face-api on TF.js, both optional dependencies: a missing one is a 'missing_dependency' error saying what to install. */
+async function openTfjsEngine(onnxFailure?: string): Promise<DetectionEngine> {
+  let mod: typeof import('./tfjs-engine.js');
+  try {
+    mod = await import('./tfjs-engine.js');
+  } catch (err) {
+    if (!isMissingTfjs(err)) throw err;
+    const why = onnxFailure === undefined ? '' : ` (${onnxFailure})`;
+    throw new HowoldError('missing_dependency', `the TF.js detector needs its optional dependencies${why}: ${TFJS_INSTALL}`);
+  }
+  return mod.createTfjsEngine();
 }
 
 export async function createFaceDetector(options?: DetectorOptions): Promise<FaceDetector> {

@@ -1,9 +1,9 @@
 // Face detection: SSD-MobileNetV1 for photos (or TinyFaceDetector, on request), TinyFaceDetector for close-ups,
 // 68-point landmarks for every face (face-api's networks and weights). Engines run the networks: ONNX models on
-// onnxruntime-node (default, ~5x faster) or onnxruntime-web (the browser entry), and face-api itself on TF.js wasm
-// (the reference, and the fallback). This file is the pipeline all of them share; it has no Node imports (the
-// browser bundle includes it). Why these settings: see the "Detection" section of BENCHMARKS.md (measured on the
-// group photos, FairFace and UTKFace).
+// onnxruntime-node (default where installed, ~5x faster) or onnxruntime-web (the browser entry, and Node without
+// onnxruntime-node), and face-api itself on TF.js wasm (the reference, and the fallback). This file is the pipeline
+// all of them share; it has no Node imports (the browser bundle includes it). Why these settings: see the
+// "Detection" section of BENCHMARKS.md (measured on the group photos, FairFace and UTKFace).
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
 import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
@@ -54,8 +54,8 @@ export interface DetectorOptions extends DetectOptions {
   /** Keep at most this many faces, highest score first. Default 100. */
   maxFaces?: number;
   /**
-   * 'onnx' (default): face-api's networks exported to ONNX (models/detector) on onnxruntime-node, falling back to
-   * 'tfjs' when they cannot load (see FaceDetector.note). 'tfjs': face-api itself on TF.js. Same faces either way
+   * 'onnx' (default): face-api's networks exported to ONNX (models/detector) on onnxruntime-node where installed, else
+   * onnxruntime-web's wasm (backends/onnx.ts), and 'tfjs' when neither loads (see FaceDetector.note). 'tfjs': face-api itself on TF.js. Same faces either way
    * (boxes within IoU 0.9, landmarks within ~1 px; tested).
    */
   engine?: DetectorEngine;

@@ -1,4 +1,4 @@
-// face-api itself on TF.js (wasm): the reference engine and the fallback when onnxruntime-node cannot load.
+// face-api itself on TF.js (wasm): the reference engine and the fallback when no onnxruntime loads.
 // Weights load from node_modules, never from the network, once for all detectors of the process.
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { Box, Point, RgbImage } from '../core/types.js';

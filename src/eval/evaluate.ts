@@ -56,6 +56,8 @@ export interface EvalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called for every labelled row the reader rejects (to print it). */
   onReject?: (row: RejectedRow) => void;
+  /** Told of each skipped image (one line naming it and why); they are counted in `errors` either way. */
+  onSkip?: (message: string) => void;
 }
 
 /** An evenly spread, deterministic sample of `limit` rows (sorted by path), so every age range is represented. */
@@ -116,7 +118,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
       } catch (err) {
         const code = errorCode(err);
         errors[code] = (errors[code] ?? 0) + 1;
-        process.stderr.write(`howold eval: skipped ${errorMessage(err)}\n`);
+        options.onSkip?.(errorMessage(err));
       }
       options.onProgress?.(i + 1, rows.length);
     }

@@ -5,12 +5,12 @@ import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '.
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
 import { createFaceDetector, type DetectOptions, type DetectorOptions, type FaceDetector } from '../detect/index.js';
-import { createOnnxRunner, createTfjsRunner, type ModelRunner } from './onnx-runner.js';
-import { loadLayersModelFromFolder } from '../export/fs-io.js';
-import { initBackend } from '../tf/backend.js';
+import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
+import { HowoldError } from '../core/errors.js';
 import { DEFAULT_MODEL_DIR, readModelMeta, type ModelMeta } from '../core/model-meta.js';
 import { agePipeline, type PhotoFaces } from './age-pipeline.js';
 import { checkDetectOptions } from '../detect/pipeline.js';
+import { isMissingTfjs, TFJS_INSTALL } from '../core/optional.js';
 
 export { averageMirrored, cropsToInput, toEstimates, type PhotoFaces } from './age-pipeline.js';
 
@@ -19,7 +19,10 @@ export { DEFAULT_MODEL_DIR };
 export interface AgeEstimatorOptions {
   /** A model folder (howold.json + model.onnx and/or model.json). Default: the shipped model. */
   model?: string;
-  /** 'onnx' (default; onnxruntime, falling back to TF.js if it cannot load) or 'tfjs'. */
+  /**
+   * 'onnx' (default): onnxruntime-node where installed, else onnxruntime-web's wasm; TF.js only if neither loads.
+   * 'tfjs': the TF.js model (needs the optional @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm).
+   */
   engine?: 'onnx' | 'tfjs';
   /** onnxruntime threads per call. Default 1 (2 was not faster on 2 cores; see BENCHMARKS.md). */
   threads?: number;
@@ -51,7 +54,7 @@ export interface AgeEstimator {
   readonly meta: ModelMeta;
   readonly preprocessing: Preprocessing;
   readonly detector: FaceDetector;
-  /** Which engine runs the age model ('onnxruntime-node' or 'tfjs'). */
+  /** Which engine runs the age model ('onnxruntime-node', 'onnxruntime-web' or 'tfjs'). */
   readonly engine: string;
   dispose(): Promise<void>;
 }
@@ -80,6 +83,19 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   return o;
 }
 
+/** The TF.js runner, loaded only when asked for: TF.js is an optional dependency that `howold` never imports. */
+async function openTfjsRunner(dir: string, note?: string): Promise<ModelRunner> {
+  let mod: typeof import('./tfjs-runner.js');
+  try {
+    mod = await import('./tfjs-runner.js');
+  } catch (err) {
+    if (!isMissingTfjs(err)) throw err;
+    const why = note === undefined ? '' : ` (${note.replace(/; running the TF.js model$/, '')})`;
+    throw new HowoldError('missing_dependency', `the TF.js engine needs its optional dependencies${why}: ${TFJS_INSTALL}`);
+  }
+  return mod.tfjsRunnerFromFolder(dir, note);
+}
+
 export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise<AgeEstimator> {
   const o = checkOptions(options);
   const dir = resolve(o.model ?? DEFAULT_MODEL_DIR);
@@ -87,15 +103,15 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   const p = meta.preprocessing;
   const quantiles = o.interval ?? [0.1, 0.9];
   const onnxPath = join(dir, 'model.onnx');
-  const tfjsFallback = async () => {
-    await initBackend();
-    return loadLayersModelFromFolder(dir);
-  };
+  const tfjs = (note?: string) => openTfjsRunner(dir, note);
   let runner: ModelRunner;
   if ((o.engine ?? 'onnx') === 'onnx' && existsSync(onnxPath)) {
-    runner = await createOnnxRunner(onnxPath, { intraOpNumThreads: o.threads, fallback: tfjsFallback });
+    runner = await createOnnxRunner(onnxPath, {
+      ...(o.threads === undefined ? {} : { intraOpNumThreads: o.threads }),
+      fallback: (reason) => tfjs(`${reason}; running the TF.js model`),
+    });
   } else {
-    runner = createTfjsRunner(await tfjsFallback());
+    runner = await tfjs();
   }
   const detector = await createFaceDetector(o.detector);
 

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { exportOnnx } from '../export/onnx.js';
 import { ageGenderModel, randomArray } from '../export/testing.js';
 import { initBackend, tf } from '../tf/backend.js';
-import { createOnnxRunner, createTfjsRunner, type ModelRunner } from './onnx-runner.js';
+import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
+import { createTfjsRunner } from './tfjs-runner.js';
 
 let dir: string;
 let model: tf.LayersModel;
@@ -59,6 +60,30 @@ test('onnxruntime-node runner: shape, named outputs, batches of 1 and 5, same re
   await assert.rejects(runner.run(new Float32Array(24 * 24 * 3), 1), /disposed/);
 });
 
+test('onnxruntime-web (wasm), the fallback where onnxruntime-node is not installed: same results as onnxruntime-node', async () => {
+  const native = await createOnnxRunner(onnxPath);
+  process.env.HOWOLD_ONNXRUNTIME = 'web';
+  let wasm: ModelRunner;
+  try {
+    wasm = await createOnnxRunner(onnxPath);
+  } finally {
+    delete process.env.HOWOLD_ONNXRUNTIME;
+  }
+  try {
+    assert.equal(native.engine, 'onnxruntime-node');
+    assert.equal(wasm.engine, 'onnxruntime-web');
+    assert.match(wasm.note ?? '', /onnxruntime-web/);
+    const input = randomArray(3 * 24 * 24 * 3, 7);
+    // concurrent runs queue on the one wasm instance
+    const [a, b, c] = await Promise.all([wasm.run(input, 3), wasm.run(input, 3), native.run(input, 3)]);
+    assert.ok(maxDiff(a, c) <= 1e-4, `wasm vs native ${maxDiff(a, c)}`);
+    assert.equal(maxDiff(a, b), 0);
+  } finally {
+    await native.dispose();
+    await wasm.dispose();
+  }
+});
+
 test('bytes in; a missing or invalid file is a clear error', async () => {
   const runner = await createOnnxRunner(exportOnnx(model));
   await runner.dispose();
@@ -68,17 +93,17 @@ test('bytes in; a missing or invalid file is a clear error', async () => {
   await assert.rejects(createOnnxRunner(junk), /junk.onnx: not a usable ONNX model/);
 });
 
-test('falls back to the TF.js model when onnxruntime-node cannot load, and says so', async () => {
+test('falls back to the TF.js model when no onnxruntime loads, and says so', async () => {
   process.env.HOWOLD_DISABLE_ONNXRUNTIME = '1';
   let runner: ModelRunner;
   try {
-    await assert.rejects(createOnnxRunner(onnxPath), /onnxruntime-node cannot load/);
-    runner = await createOnnxRunner(onnxPath, { fallback: async () => model });
+    await assert.rejects(createOnnxRunner(onnxPath), /onnxruntime disabled by HOWOLD_DISABLE_ONNXRUNTIME/);
+    runner = await createOnnxRunner(onnxPath, { fallback: async (reason) => createTfjsRunner(model, `${reason}; running the TF.js model`) });
   } finally {
     delete process.env.HOWOLD_DISABLE_ONNXRUNTIME;
   }
   assert.equal(runner.engine, 'tfjs');
-  assert.match(runner.note!, /onnxruntime-node cannot load .*; running the TF.js model/);
+  assert.match(runner.note!, /onnxruntime disabled .*; running the TF.js model/);
   const before = tf.memory().numTensors;
   const out = await runner.run(randomArray(2 * 24 * 24 * 3, 4), 2);
   assert.equal(tf.memory().numTensors, before, 'no tensors leak per run');

@@ -40,7 +40,7 @@ export function checkBatch(input: Float32Array, batch: number, shape: readonly n
 }
 
 /** Wraps an open session of a one-input image model; releases it when the model is not usable. Owns the session. */
-export async function ortModelRunner(runtime: OrtRuntime, session: OrtSession, engine: Engine): Promise<ModelRunner> {
+export async function ortModelRunner(runtime: OrtRuntime, session: OrtSession, engine: Engine, note?: string): Promise<ModelRunner> {
   if (session.inputNames.length !== 1) {
     await session.release();
     throw new HowoldError('bad_model', `expected a model with one input, got ${session.inputNames.length}`);
@@ -56,6 +56,7 @@ export async function ortModelRunner(runtime: OrtRuntime, session: OrtSession, e
   }
   return modelRunner({
     engine,
+    ...(note === undefined ? {} : { note }),
     inputShape,
     outputNames: [...session.outputNames],
     run: (input, batch) => runFloat32(runtime, session, input, [batch, ...inputShape]),

@@ -1,7 +1,7 @@
 // `howold worker`: takes jobs from the queue on every core of this machine (one thread per core, one job each),
 // until stopped with Ctrl-C / SIGTERM (the running jobs finish first).
 import { availableParallelism, hostname } from 'node:os';
-import { startTsWorker } from '../core/ts-worker.js';
+import { startWorker } from '../core/ts-worker.js';
 import { errorMessage } from '../core/errors.js';
 import { parseQueueUrl } from './connection.js';
 import type { WorkerThreadData, WorkerThreadMessage } from './worker-thread.js';
@@ -34,7 +34,7 @@ export function runQueueWorker(options: QueueWorkerOptions): QueueWorkerRun {
   const counts = { completed: 0, failed: 0 };
   const workers = Array.from({ length: threads }, (_, t) => {
     const data: WorkerThreadData = { url: options.url, name: `${hostname()}:${process.pid}:${t}`, lockMs: options.lockMs ?? 30_000 };
-    return { name: data.name, thread: startTsWorker(new URL('./worker-thread.ts', import.meta.url), { workerData: data }) };
+    return { name: data.name, thread: startWorker(new URL('./worker-thread.js', import.meta.url), { workerData: data }) };
   });
   let readyCount = 0;
   let resolveReady!: () => void;

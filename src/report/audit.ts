@@ -117,6 +117,8 @@ export interface AuditReportOptions {
   source: string;
   tile?: number;
   tolerance?: number;
+  /** Told of each photo left out of the gallery. */
+  onSkip?: (message: string) => void;
 }
 
 /** OUTDIR/audit.csv (every image, ranked), gallery.jpg (the top faces) and index.html. */
@@ -127,7 +129,7 @@ export async function writeAuditReport(rows: AuditRow[], options: AuditReportOpt
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'audit.csv'), auditCsv(rows));
   const shown = rows.slice(0, top);
-  const crops = await labelledCrops(shown.map((r) => ({ path: r.path, truth: r.label })), options.estimator, options.detectorMode, tile);
+  const crops = await labelledCrops(shown.map((r) => ({ path: r.path, truth: r.label })), options.estimator, options.detectorMode, tile, options.onSkip);
   const tiles: Tile[] = [];
   shown.forEach((r, i) => {
     const image = crops[i];

@@ -28,6 +28,8 @@ export interface EvalReportOptions {
   galleryCount?: number;
   /** Side of a gallery tile in pixels (default 112). */
   tile?: number;
+  /** Told of each photo left out (one line naming it and why). */
+  onSkip?: (message: string) => void;
 }
 
 const round = (v: number) => Math.round(v);
@@ -54,6 +56,7 @@ export async function labelledCrops(
   estimator: AgeEstimator,
   detectorMode: DetectorMode,
   size: number,
+  onSkip?: (message: string) => void,
 ): Promise<Array<RgbImage | undefined>> {
   const detector = detectorMode === 'photo' ? estimator.detector : await createFaceDetector({ mode: detectorMode });
   try {
@@ -66,7 +69,7 @@ export async function labelledCrops(
         crops.push(crop.pixels);
       } catch (err) {
         const message = errorMessage(err);
-        process.stderr.write(`howold report: left out of the gallery: ${message.startsWith(item.path) ? message : `${item.path}: ${message}`}\n`);
+        onSkip?.(`left out of the gallery: ${message.startsWith(item.path) ? message : `${item.path}: ${message}`}`);
         crops.push(undefined);
       }
     }
@@ -168,7 +171,7 @@ export async function evalSections(result: EvalResult, options: EvalReportOption
   const count = options.galleryCount ?? 18;
   const tile = options.tile ?? 112;
   const { best, worst } = bestAndWorst(predictions, count);
-  const crops = await labelledCrops([...best, ...worst], options.estimator, options.detectorMode, tile);
+  const crops = await labelledCrops([...best, ...worst], options.estimator, options.detectorMode, tile, options.onSkip);
   const bestTiles = tilesOf(best, crops.slice(0, best.length));
   const worstTiles = tilesOf(worst, crops.slice(best.length));
   const galleryBlocks: Section['blocks'] = [];
@@ -249,7 +252,7 @@ export async function writeEvalReport(result: EvalResult, options: WriteEvalRepo
   sections.push(accuracy!, galleries!);
   if (options.groupPhotos) {
     const results = await annotatePhotos(options.groupPhotos, estimator, outDir);
-    for (const r of results) if (r.error) process.stderr.write(`howold report: ${r.path}: ${r.error}\n`);
+    for (const r of results) if (r.error) options.onSkip?.(`${r.path}: ${r.error}`);
     sections.push(photoSection(results, options.groupPhotos));
   }
   sections.push(errors!);

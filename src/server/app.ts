@@ -7,11 +7,8 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 // Light modules only: the HTTP process never estimates, and loading the whole library (TF.js, onnxruntime) costs
 // ~90 MB of RSS (105 vs 195 MB). The workers use the public API (worker.ts).
-import { parseNumberOption } from '../core/checks.js';
-import { errorMessage, HowoldError } from '../core/errors.js';
-import { FACE_DETECTORS, type DetectOptions, type FaceDetectorName } from '../detect/pipeline.js';
-import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { underJson } from '../infer/photos.js';
+import { HowoldError } from '../index.js';
+import { DEFAULT_MAX_PIXELS, FACE_DETECTORS, underJson, type DetectOptions, type FaceDetectorName } from '../index.js';
 import { EstimatorPool, type PoolOptions } from './pool.js';
 import { badMultipart, clientErrorHandler, HttpError, toHttpError } from './errors.js';
 
@@ -57,12 +54,12 @@ async function readPhoto(request: FastifyRequest, maxBodyBytes: number): Promise
 /** `?under=18`: the threshold in years (1..100) whose P(age < T) each face gets. */
 function parseUnder(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  try {
-    if (typeof value !== 'string') throw new HttpError(400, 'invalid_argument', 'give under once, as a number of years from 1 to 100');
-    return parseNumberOption(value, 'under', 1, 100);
-  } catch (err) {
-    throw err instanceof HttpError ? err : new HttpError(400, 'invalid_argument', errorMessage(err));
+  if (typeof value !== 'string') throw new HttpError(400, 'invalid_argument', 'give under once, as a number of years from 1 to 100');
+  const years = value.trim() === '' ? Number.NaN : Number(value);
+  if (!(years >= 1 && years <= 100)) {
+    throw new HttpError(400, 'invalid_argument', `Expected a number between 1 and 100 for under but received '${value.slice(0, 40)}' of type string`);
   }
+  return years;
 }
 
 interface AgesQuery {

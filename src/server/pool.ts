@@ -4,14 +4,19 @@
 // Processes rather than worker threads: terminating a thread while sharp has work in flight aborts the whole
 // process (Napi::Error), and a native crash on a hostile image must not take the server with it.
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { HowoldError } from '../core/errors.js';
+import { HowoldError } from '../index.js';
 import type { DetectOptions, FaceJson } from '../index.js';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-// tsx runs the worker's TypeScript; resolved here so it works from any working directory
-const TSX = import.meta.resolve('tsx');
+/** The worker: compiled in the built package; in a checkout, its TypeScript through tsx (resolved here, so any cwd works). */
+function workerModule(): { path: string; execArgv: string[] } {
+  const compiled = fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (existsSync(compiled)) return { path: compiled, execArgv: [] };
+  return { path: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] };
+}
+const WORKER = workerModule();
 const CLOSE_GRACE_MS = 3000;
 
 export interface PoolOptions {
@@ -141,8 +146,8 @@ export class EstimatorPool {
 
   private spawn(): Promise<{ model: string; engine: string }> {
     const data: WorkerData = { model: this.options.model, maxPixels: this.options.maxPixels };
-    const worker = fork(WORKER, [JSON.stringify(data)], {
-      execArgv: ['--import', TSX],
+    const worker = fork(WORKER.path, [JSON.stringify(data)], {
+      execArgv: WORKER.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

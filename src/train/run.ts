@@ -18,7 +18,7 @@ import { buildFaceApiAgeRegression } from '../models/tinyxception.js';
 import { ageBalanceWeights } from './balance.js';
 import { initBackend, tf } from '../tf/backend.js';
 import { readJsonl, writeFileAtomic } from '../core/atomic.js';
-import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, ProgressBar, type MetaFactory } from './callbacks.js';
+import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory } from './callbacks.js';
 import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './checkpoint.js';
 import { fit } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
@@ -110,11 +110,11 @@ interface ConfigFile {
 }
 
 export interface RunHooks {
-  /** Where progress and the epoch lines go (default: a ProgressBar on stdout); false for none. */
+  /** Where progress and the epoch lines go (the CLI passes a ProgressBar). Default none: the library prints nothing. */
   progress?: Callback | false;
   /** Extra callbacks, run before the Checkpoint. */
   callbacks?: Callback[];
-  /** One-line notices (resume point, warnings). Default: stderr. */
+  /** One-line notices (resume point, warnings). Default: dropped. */
   log?: (line: string) => void;
   /** Changes a freshly created or loaded model before training (say, freeze a pretrained backbone). */
   prepareModel?: (model: tf.LayersModel) => void | Promise<void>;
@@ -337,7 +337,7 @@ async function execute(
   hooks: RunHooks,
 ): Promise<RunResult> {
   const { config, preprocessing } = file;
-  const log = hooks.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = hooks.log ?? (() => {});
   const runDir = config.out;
   try {
     if (hooks.prepareModel) await hooks.prepareModel(model);
@@ -366,7 +366,7 @@ async function execute(
     const bestDir = join(runDir, 'best');
     const monitorFaces = await firstFaces(config.data, hasVal ? 'val' : 'train', config.monitorCount);
     const callbacks: Callback[] = [new JsonlLogger(join(runDir, 'log.jsonl'))];
-    if (hooks.progress !== false) callbacks.push(hooks.progress ?? new ProgressBar());
+    if (hooks.progress) callbacks.push(hooks.progress);
     if (monitorFaces) callbacks.push(new MonitorSet({ faces: monitorFaces, path: join(runDir, 'monitor.jsonl'), every: config.checkpointEvery }));
     if (hasVal) callbacks.push(new BestModel({ dir: bestDir, meta }));
     const early = hasVal && config.patience > 0 ? new EarlyStopping({ patience: config.patience, bestDir }) : undefined;

@@ -1,13 +1,12 @@
 // howold audit DIR --labels FORMAT [--top N] [--report OUTDIR]: the labels the model most confidently disputes.
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
-import { HowoldError } from '../../core/errors.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
-import type { DetectorMode } from '../../detect/index.js';
-import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
-import { createAgeEstimator } from '../../infer/estimator.js';
-import { auditCsv, formatAudit, rankAudit, writeAuditReport } from '../../report/audit.js';
+import { parseIntegerOption } from '../options.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/index.js';
+import type { DetectorMode } from '../../index.js';
+import { defaultDetectorMode, evaluate } from '../../index.js';
+import { createAgeEstimator, HowoldError } from '../../index.js';
+import { auditCsv, formatAudit, rankAudit, writeAuditReport } from '../../report/index.js';
 import { createProgress } from '../progress.js';
 
 interface AuditFlags {
@@ -42,6 +41,7 @@ export function register(program: Command): void {
           limit: flags.limit,
           detectorMode,
           keepDistributions: true,
+          onSkip: (m) => process.stderr.write(`howold audit: skipped ${m}\n`),
           onProgress: (done, total) => progress.update(done, { total }),
         });
         progress.stop();
@@ -53,7 +53,7 @@ export function register(program: Command): void {
         process.stdout.write(`${formatAudit(rows, flags.top)}\n`);
         if (flags.csv) await writeFile(flags.csv, auditCsv(rows));
         if (flags.report) {
-          const index = await writeAuditReport(rows, { outDir: flags.report, estimator, detectorMode, top: flags.top, source });
+          const index = await writeAuditReport(rows, { outDir: flags.report, estimator, detectorMode, top: flags.top, source, onSkip: (m) => process.stderr.write(`howold audit: ${m}\n`) });
           process.stdout.write(`report: ${index}\n`);
         }
       } finally {

@@ -4,12 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { HowoldError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/atomic.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
-import type { DetectorMode } from '../../detect/index.js';
-import { DEFAULT_MODEL_DIR, createAgeEstimator, evaluate, fitTemperature } from '../../index.js';
+import { parseIntegerOption, parseNumberOption } from '../options.js';
+import { DATASET_FORMATS } from '../../data/index.js';
+import { DEFAULT_MODEL_DIR, createAgeEstimator, evaluate, fitTemperature, HowoldError, writeFileAtomic, type DatasetFormat, type DetectorMode } from '../../index.js';
 import { createProgress } from '../progress.js';
 
 interface CalibrateFlags {
@@ -44,6 +41,7 @@ export function register(program: Command): void {
           detectorMode: flags.detector,
           keepDistributions: true,
           onProgress: (done, total) => progress.update(done, { total }),
+          onSkip: (m) => process.stderr.write(`howold calibrate: skipped ${m}\n`),
         });
         progress.stop();
         const samples = result.predictions.map((p) => ({ distribution: p.distribution!, truth: p.truth }));

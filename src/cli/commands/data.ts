@@ -1,18 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { HowoldError } from '../../core/errors.js';
-import { testSplitManifest } from '../../report/split.js';
+import { HowoldError } from '../../index.js';
+import { testSplitManifest } from '../../report/index.js';
 import { Command, Option } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { DATASET_FORMATS, openDataset, readDataset, type DatasetFormat } from '../../data/readers/index.js';
-import { splitDataset } from '../../data/splits.js';
-import { prepareShards, type PrepareOptions, type PrepareResult } from '../../data/prepare.js';
-import type { QueuedPrepareResult } from '../../queue/prepare-submit.js';
-import { readShardIndex, type ShardIndex } from '../../data/shards.js';
-import type { FaceSource } from '../../data/labelled-face.js';
-import type { DetectorMode } from '../../detect/index.js';
+import { parseIntegerOption, parseNumberOption } from '../options.js';
+import { DATASET_FORMATS, openDataset, readDataset, type DatasetFormat } from '../../data/index.js';
+import { splitDataset } from '../../data/index.js';
+import { prepareShards, type PrepareOptions, type PrepareResult } from '../../data/index.js';
+import type { QueuedPrepareResult } from '../../queue/index.js';
+import { readShardIndex, type ShardIndex } from '../../data/index.js';
+import type { FaceSource } from '../../data/index.js';
+import type { DetectorMode } from '../../index.js';
 import { createProgress } from '../progress.js';
-import { DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../image/align.js';
+import { DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../index.js';
 
 interface PrepareFlags {
   format: DatasetFormat;
@@ -99,7 +99,7 @@ export function register(program: Command): void {
       const run = (o: PrepareOptions): Promise<PrepareResult & Partial<Pick<QueuedPrepareResult, 'queue' | 'failedShards'>>> =>
         flags.queue
           ? // BullMQ and its Redis client load only for --queue
-            import('../../queue/prepare-submit.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
+            import('../../queue/index.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
           : prepareShards(withSplits, o);
       const result = await run({
         out: resolve(flags.out),
@@ -116,7 +116,7 @@ export function register(program: Command): void {
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(`${formatIndex(result.index)}\n`);
       if (result.queue) {
-        const { formatSubmitSummary } = await import('../../queue/submit.js');
+        const { formatSubmitSummary } = await import('../../queue/index.js');
         process.stdout.write(`${formatSubmitSummary(result.queue)}\n`);
         for (const f of result.failedShards ?? []) process.stderr.write(`howold data prepare: shard ${f.shard} failed: ${f.reason}\n`);
       }

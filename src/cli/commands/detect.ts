@@ -2,14 +2,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { checkOneOf, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { errorCode, errorMessage } from '../../core/errors.js';
-import type { DetectedFace, Point } from '../../core/types.js';
-import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../detect/index.js';
-import { DEFAULT_MARGIN, alignFace } from '../../image/align.js';
-import { decodeImage, encodeImage, toPhotoPixels } from '../../image/decode.js';
+import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
+import { errorCode, errorMessage } from '../../index.js';
+import type { DetectedFace, Point } from '../../index.js';
+import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../index.js';
+import { DEFAULT_MARGIN, alignFace } from '../../index.js';
+import { decodeImage, encodeImage, toPhotoPixels } from '../../index.js';
 import { printable, uniqueName, type Output } from '../output.js';
-import { detectedFaceToJson } from '../../infer/photos.js';
+import { detectedFaceToJson } from '../../index.js';
 
 export interface DetectFlags {
   json?: boolean;
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'write each face aligned and cropped as <image>-face<N>.png into this folder')
     .addOption(new Option('--mode <mode>', "'photo': any photo; 'crop': images already are tight face crops (faster)").choices(['photo', 'crop']).default('photo'))
     .option('--min-score <x>', 'lowest detector score kept in photo mode, 0..1 (default 0.5)', (v) => parseNumberOption(v, '--min-score', 0, 1))
-    .option('--face-detector <name>', "photo mode's detector: 'ssd' (default) or 'tiny' (faster, misses more)", (v) => checkOneOf(v, '--face-detector', FACE_DETECTORS))
+    .option('--face-detector <name>', "photo mode's detector: 'ssd' (default) or 'tiny' (faster, misses more)", (v) => parseChoiceOption(v, '--face-detector', FACE_DETECTORS))
     .option('--size <n>', 'side of the crops written by --out, pixels', (v) => parseIntegerOption(v, '--size', 16, 1024), 200)
     .option('--margin <x>', 'crop side as a multiple of the face scale (see image/align.ts)', (v) => parseNumberOption(v, '--margin', 0.5, 10), DEFAULT_MARGIN)
     .action(async (files: string[], flags: DetectFlags) => {

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
-import type { DetectorMode } from '../../detect/index.js';
-import { createAgeEstimator } from '../../infer/estimator.js';
-import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
+import { parseIntegerOption, parseNumberOption } from '../options.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/index.js';
+import type { DetectorMode } from '../../index.js';
+import { createAgeEstimator } from '../../index.js';
+import { defaultDetectorMode, evaluate } from '../../index.js';
 import { evalMarkdown, formatEval } from '../../index.js';
-import { writeEvalReport } from '../../report/evaluation.js';
+import { writeEvalReport } from '../../report/index.js';
 import { createProgress } from '../progress.js';
 
 interface EvalFlags {
@@ -60,6 +60,7 @@ export function register(program: Command): void {
           detectorMode: flags.detector,
           keepDistributions: Boolean(flags.report),
           under: flags.under,
+          onSkip: (m) => process.stderr.write(`howold eval: skipped ${m}\n`),
           onProgress: (done, total) => progress.update(done, { total }),
           onReject: (row) => process.stderr.write(`howold eval: ${row.path}: ${row.detail ?? row.reason} (${row.reason}); skipped\n`),
         });
@@ -97,7 +98,14 @@ export function register(program: Command): void {
           process.stderr.write('howold eval: no report: its figures chart exact ages, and these labels give only age groups\n');
         } else if (flags.report) {
           const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
-          const index = await writeEvalReport(result, { outDir: flags.report, estimator, detectorMode, source, groupPhotos: flags.groupPhotos });
+          const index = await writeEvalReport(result, {
+            outDir: flags.report,
+            estimator,
+            detectorMode,
+            source,
+            groupPhotos: flags.groupPhotos,
+            onSkip: (m) => process.stderr.write(`howold report: ${m}\n`),
+          });
           process.stderr.write(`report: ${index}\n`);
         }
       } finally {

@@ -1,17 +1,8 @@
 // howold export --onnx OUT.onnx [--model PATH]: a saved TF.js model folder to an ONNX file, checked against TF.js.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
-import { HowoldError } from '../../core/errors.js';
-import { DEFAULT_OPSET, exportOnnx, loadLayersModelFromFolder, modelFolder, writeFileAtomic } from '../../export/index.js';
-import { createOnnxRunner, createTfjsRunner } from '../../infer/onnx-runner.js';
-import { initBackend, tf } from '../../tf/backend.js';
-import { seededRandom, uniform as uniformIn } from '../../core/rng.js';
-import { DEFAULT_MODEL_DIR } from '../../core/model-meta.js';
-
-
-const TOLERANCE = 1e-4;
+import { DEFAULT_MODEL_DIR } from '../../index.js';
+import { DEFAULT_OPSET, exportModelFolder } from '../../export/index.js';
+import { parseIntegerOption } from '../options.js';
 
 interface ExportCliOptions {
   onnx: string;
@@ -20,68 +11,17 @@ interface ExportCliOptions {
   verify: boolean;
 }
 
-function uniform(length: number): Float32Array {
-  const random = seededRandom(12345);
-  return Float32Array.from({ length }, () => uniformIn(random, -1, 1));
-}
-
-/** Largest abs difference between onnxruntime-node and TF.js on a random batch; undefined if ORT cannot load. */
-async function verify(model: tf.LayersModel, bytes: Uint8Array, batch: number): Promise<number | undefined> {
-  let onnx;
-  try {
-    onnx = await createOnnxRunner(bytes, { intraOpNumThreads: 1 });
-  } catch (err) {
-    if (err instanceof HowoldError && err.code === 'engine_unavailable') return undefined;
-    throw err;
-  }
-  try {
-    const reference = createTfjsRunner(model);
-    const input = uniform(batch * onnx.inputShape.reduce((a, b) => a * b, 1));
-    const [got, want] = await Promise.all([onnx.run(input, batch), reference.run(input, batch)]);
-    let worst = 0;
-    for (const name of onnx.outputNames) {
-      const expected = want[name];
-      if (!expected) throw new HowoldError('export_failed', `ONNX output '${name}' has no TF.js counterpart`);
-      got[name].forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]))));
-    }
-    return worst;
-  } finally {
-    await onnx.dispose();
-  }
-}
-
-async function readHowoldJson(folder: string): Promise<Record<string, string>> {
-  try {
-    return { howold: await readFile(join(folder, 'howold.json'), 'utf8') };
-  } catch {
-    return {};
-  }
-}
-
 export async function runExport(options: ExportCliOptions): Promise<string> {
-  await initBackend();
-  const folder = modelFolder(options.model);
-  const model = await loadLayersModelFromFolder(folder);
-  try {
-    const bytes = exportOnnx(model, { opset: options.opset, metadata: await readHowoldJson(folder) });
-    let check = 'not verified';
-    if (options.verify) {
-      const diff = await verify(model, bytes, 4);
-      if (diff === undefined) check = 'not verified (onnxruntime-node cannot load)';
-      else if (!(diff <= TOLERANCE)) {
-        throw new HowoldError('export_failed', `ONNX output differs from TF.js by ${diff.toExponential(2)} (> ${TOLERANCE}); nothing written`);
-      } else check = `max abs difference vs TF.js ${diff.toExponential(1)} on 4 random images`;
-    }
-    await writeFileAtomic(options.onnx, bytes);
-    const shape = (s: (number | null)[]) => `[${s.map((d) => d ?? 'batch').join(', ')}]`;
-    const outputs = model.outputs.map((t) => `${t.sourceLayer.name} ${shape(t.shape)}`).join(', ');
-    return (
-      `Wrote ${options.onnx} (${(bytes.length / 1e6).toFixed(2)} MB, opset ${options.opset}): ` +
-      `input ${shape(model.inputs[0].shape)} -> ${outputs}; ${check}`
-    );
-  } finally {
-    model.dispose();
-  }
+  const r = await exportModelFolder(options.model, options.onnx, { opset: options.opset, verify: options.verify });
+  const shape = (s: (number | null)[]) => `[${s.map((d) => d ?? 'batch').join(', ')}]`;
+  const outputs = r.outputs.map((o) => `${o.name} ${shape(o.shape)}`).join(', ');
+  const check =
+    r.maxDifference !== undefined
+      ? `max abs difference vs TF.js ${r.maxDifference.toExponential(1)} on 4 random images`
+      : options.verify
+        ? `not verified (${r.unverified})`
+        : 'not verified';
+  return `Wrote ${r.file} (${(r.bytes / 1e6).toFixed(2)} MB, opset ${r.opset}): input ${shape(r.input)} -> ${outputs}; ${check}`;
 }
 
 export function register(program: Command): void {
@@ -91,7 +31,7 @@ export function register(program: Command): void {
     .requiredOption('--onnx <file>', 'the .onnx file to write')
     .option('--model <path>', 'TF.js model folder (or its model.json)', DEFAULT_MODEL_DIR)
     .option('--opset <n>', 'ONNX opset, 13..21', (v: string) => parseIntegerOption(v, '--opset', 13, 21), DEFAULT_OPSET)
-    .option('--no-verify', 'skip running the export with onnxruntime-node against TF.js')
+    .option('--no-verify', 'skip running the export with onnxruntime against TF.js')
     .action(async (options: ExportCliOptions) => {
       process.stdout.write(`${await runExport(options)}\n`);
     });

@@ -3,8 +3,8 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
-import { checkOneOf, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { csvField } from '../../core/csv.js';
+import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
+import { csvField } from '../../report/index.js';
 import { printable, uniqueName, type Output } from '../output.js';
 import {
   createAgeEstimator,
@@ -21,8 +21,8 @@ import {
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
 import { openLines } from '../lines.js';
-import { walkFiles } from '../../data/readers/walk.js';
-import type { SubmitSummary } from '../../queue/submit.js';
+import { walkFiles } from '../../data/index.js';
+import type { SubmitSummary } from '../../queue/index.js';
 
 export interface PredictFlags {
   json?: boolean;
@@ -253,7 +253,7 @@ export async function runPredict(
     };
     if (flags.queue) {
       // loaded only for --queue: BullMQ and its Redis client are not needed by an in-process run
-      const { submitPredict } = await import('../../queue/predict-submit.js');
+      const { submitPredict } = await import('../../queue/index.js');
       const queued = await submitPredict(
         files,
         // P(under) needs the distribution: the workers send it, and it is dropped here unless asked for
@@ -294,7 +294,7 @@ export async function runPredict(
   }
   summary.seconds = (Date.now() - started) / 1000;
   if (queueSummary) {
-    const { formatSubmitSummary } = await import('../../queue/submit.js');
+    const { formatSubmitSummary } = await import('../../queue/index.js');
     err.write(`howold predict: ${formatSubmitSummary(queueSummary)}\n`);
   }
   if (flags.json) out.write(`${firstEntry ? '' : '\n'}],\n"summary": ${JSON.stringify(summary)}}\n`);
@@ -313,7 +313,7 @@ export function register(program: Command): void {
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
     .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
     .option('--min-score <x>', 'lowest face detector score kept, 0..1 (default 0.5; lower finds more faces and more mistakes)', (v) => parseNumberOption(v, '--min-score', 0, 1))
-    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1 with a padded pass; 'tiny': TinyFaceDetector, faster, misses more", (v) => checkOneOf(v, '--face-detector', FACE_DETECTORS))
+    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1 with a padded pass; 'tiny': TinyFaceDetector, faster, misses more", (v) => parseChoiceOption(v, '--face-detector', FACE_DETECTORS))
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
     .option('--under <years>', 'add P(age < YEARS) to every face, from its age distribution (e.g. 18)', (v) => parseNumberOption(v, '--under', 1, 100))
     .option('--no-progress', 'no progress bar on stderr')

@@ -6,17 +6,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
-import { HowoldError } from '../../core/errors.js';
-import type { DatasetFormat } from '../../data/readers/index.js';
-import { defaultDetectorMode, evaluate } from '../../eval/evaluate.js';
-import { createAgeEstimator, type AgeEstimator } from '../../infer/estimator.js';
-import { evalSections } from '../../report/evaluation.js';
-import type { Section } from '../../report/html.js';
-import { writePage } from '../../report/html.js';
-import { annotatePhotos, photoSection } from '../../report/photos.js';
-import { readRun, runSection, type RunData } from '../../report/run.js';
-import { testSplitManifest } from '../../report/split.js';
+import { parseIntegerOption } from '../options.js';
+import { HowoldError } from '../../index.js';
+import type { DatasetFormat } from '../../data/index.js';
+import { defaultDetectorMode, evaluate } from '../../index.js';
+import { createAgeEstimator, type AgeEstimator } from '../../index.js';
+import { evalSections } from '../../report/index.js';
+import type { Section } from '../../report/index.js';
+import { writePage } from '../../report/index.js';
+import { annotatePhotos, photoSection } from '../../report/index.js';
+import { readRun, runSection, type RunData } from '../../report/index.js';
+import { testSplitManifest } from '../../report/index.js';
 
 export interface ReportFlags {
   out?: string;
@@ -34,8 +34,14 @@ async function testSections(run: RunData, n: number, estimator: AgeEstimator, ou
     const split = shards ? await testSplitManifest(shards, tmp) : undefined;
     if (!split) throw new HowoldError('no_test_split', `--test needs the run's prepared shards with a test split (config.json names ${shards ?? 'none'})`, run.dir);
     const detectorMode = defaultDetectorMode(split.format as DatasetFormat);
-    const result = await evaluate(split.file, estimator, { format: 'csv', limit: n, detectorMode, keepDistributions: true });
-    const sections = await evalSections(result, { outDir, estimator, detectorMode });
+    const result = await evaluate(split.file, estimator, {
+      format: 'csv',
+      limit: n,
+      detectorMode,
+      keepDistributions: true,
+      onSkip: (m) => process.stderr.write(`howold report: skipped ${m}\n`),
+    });
+    const sections = await evalSections(result, { outDir, estimator, detectorMode, onSkip: (m) => process.stderr.write(`howold report: ${m}\n`) });
     return { sections, note: `test: ${result.metrics.n} of the ${split.count} held-out test faces of ${shards}, MAE ${result.metrics.mae.toFixed(2)}` };
   } finally {
     await rm(tmp, { recursive: true, force: true });

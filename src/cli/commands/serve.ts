@@ -1,6 +1,6 @@
 // howold serve [--port 8080] [--host 127.0.0.1] [--model PATH]: the HTTP API and the web page.
 import type { Command } from 'commander';
-import { parseIntegerOption } from '../../core/checks.js';
+import { parseIntegerOption } from '../options.js';
 import { DEFAULT_MAX_BODY, startServer } from '../../server/app.js';
 
 interface ServeFlags {

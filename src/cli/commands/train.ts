@@ -1,13 +1,13 @@
 // howold train --data SHARDS --model NAME --out RUNDIR [options] | howold train --resume RUNDIR [--epochs N]
-import { DEFAULT_MODEL_DIR } from '../../core/model-meta.js';
+import { DEFAULT_MODEL_DIR } from '../../index.js';
 import type { Command } from 'commander';
-import { checkOneOf, invalid, parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { ArgumentError } from '../../core/errors.js';
-import { AGE_LOSSES, type AgeLossKind } from '../../train/losses.js';
-import { OPTIMIZERS, type OptimizerKind } from '../../train/optimizers.js';
-import { initTrainingBackend, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/run.js';
-import { SCHEDULE_KINDS, type ScheduleKind } from '../../train/schedules.js';
-import { AUGMENTATIONS, type AugmentationName } from '../../train/tensors.js';
+import { parseChoiceOption, parseIntegerOption, parseNumberOption, parsePositiveOption } from '../options.js';
+import { ArgumentError } from '../../index.js';
+import { AGE_LOSSES, type AgeLossKind } from '../../train/index.js';
+import { OPTIMIZERS, type OptimizerKind } from '../../train/index.js';
+import { initTrainingBackend, ProgressBar, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/index.js';
+import { SCHEDULE_KINDS, type ScheduleKind } from '../../train/index.js';
+import { AUGMENTATIONS, type AugmentationName } from '../../train/index.js';
 
 interface TrainCliOptions {
   data?: string;
@@ -44,12 +44,8 @@ const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
 
 const integer = (name: string, min: number) => (text: string) => parseIntegerOption(text, name, min);
 const number = (name: string, min: number, max = Infinity) => (text: string) => parseNumberOption(text, name, min, max);
-const positive = (name: string) => (text: string) => {
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (!(value > 0 && value < Infinity)) throw invalid('a positive number', name, text);
-  return value;
-};
-const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (text: string) => checkOneOf(text, name, allowed);
+const positive = (name: string) => (text: string) => parsePositiveOption(text, name);
+const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (text: string) => parseChoiceOption(text, name, allowed);
 
 function summary(result: RunResult): string {
   const h = result.history.history;
@@ -77,7 +73,8 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
   validate(o);
   const backend = await initTrainingBackend();
   process.stderr.write(`backend: ${backend}\n`);
-  if (o.resume !== undefined) return resumeRun(o.resume, { epochs: o.epochs });
+  const hooks = { progress: new ProgressBar(), log: (line: string) => process.stderr.write(`${line}\n`) };
+  if (o.resume !== undefined) return resumeRun(o.resume, { epochs: o.epochs }, hooks);
   const options: StartOptions = {
     data: o.data!,
     out: o.out!,
@@ -105,7 +102,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     distill: o.distill,
     augmentation: o.augmentation,
   };
-  return startRun(options);
+  return startRun(options, hooks);
 }
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // howold worker --queue redis://HOST:PORT [--threads N]
 import type { Command } from 'commander';
-import { parseIntegerOption, parseNumberOption } from '../../core/checks.js';
-import { runQueueWorker } from '../../queue/worker.js';
+import { parseIntegerOption, parseNumberOption } from '../options.js';
+import { runQueueWorker } from '../../queue/index.js';
 
 export function register(program: Command): void {
   program

@@ -1,0 +1,47 @@
+// howold/train: the model zoo, Keras-style training (startRun/resumeRun, fit, callbacks) and, re-exported, the
+// datasets and shards of howold/data. Needs the optional TF.js dependencies (see core/optional.ts).
+export * from '../data/index.js';
+export type { FaceBatch } from '../data/batch.js';
+export {
+  createModel,
+  createModelAsync,
+  getModelEntry,
+  listModels,
+  parseModelName,
+  registerModel,
+  ageInterval,
+  ageQuantile,
+  ageToTarget,
+  expectedAge,
+  AGE_CLASSES,
+  buildCompactCnn,
+  buildVgg16Tutorial,
+  COMPACT_PREPROCESSING,
+  type DefaultTraining,
+  type ModelDefinition,
+  type ModelEntry,
+  type ModelOptions,
+  type TargetOptions,
+} from '../models/index.js';
+export {
+  initTrainingBackend,
+  resolveConfig,
+  resumeRun,
+  startRun,
+  BASE_DEFAULTS,
+  RUN_DEFAULTS,
+  type RunConfig,
+  type RunHooks,
+  type RunResult,
+  type StartOptions,
+  type TrainingDefaults,
+} from './run.js';
+export { evaluate as evaluateModel, fit, type EvalMetrics, type EvaluateOptions, type FitOptions, type TrainData } from './fit.js';
+export { BestModel, Checkpoint, EarlyStopping, formatEpoch, JsonlLogger, MonitorSet, ProgressBar, type MonitorLine } from './callbacks.js';
+export type { Callback, EpochLogs, FitContext, History, StepLogs } from './types.js';
+export { ageLoss, AGE_LOSSES, type AgeLossKind } from './losses.js';
+export { createOptimizer, OPTIMIZERS, type OptimizerConfig, type OptimizerKind } from './optimizers.js';
+export { createSchedule, SCHEDULE_KINDS, type Schedule, type ScheduleKind, type ScheduleSpec } from './schedules.js';
+export { AUGMENTATIONS, DEFAULT_AUGMENTATION, WILD_AUGMENTATION, type Augmentation, type AugmentationName } from './tensors.js';
+export { loadModel, saveModel, type LoadedModel, type ModelMetaInput } from './model-io.js';
+export { initBackend, tf, type BackendName } from '../tf/backend.js';
