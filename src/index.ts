@@ -69,18 +69,6 @@ export {
   type FaceDetectorName,
 } from './detect/index.js';
 
-export { exportOnnx, ExportError, DEFAULT_OPSET, type ExportOptions } from './export/index.js';
-
-export {
-  createModel,
-  createModelAsync,
-  listModels,
-  registerModel,
-  type ModelDefinition,
-  type ModelEntry,
-  type ModelOptions,
-} from './models/index.js';
-
 export { defaultDetectorMode, evaluate, scoreEval, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
 export { fitTemperature, intervalCoverage, type CalibrationSample } from './eval/calibrate.js';
 export { applyTemperature } from './models/dex.js';
