@@ -43,6 +43,7 @@ export type {
 } from './core/types.js';
 
 export { ArgumentError, errorCode, errorMessage, HowoldError, InputError } from './core/errors.js';
+export { DEFAULT_MAX_BYTES, formatBytes } from './core/read-file.js';
 export { missingTfjs, TFJS_INSTALL } from './core/optional.js';
 export { writeFileAtomic } from './core/atomic.js';
 

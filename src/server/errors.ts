@@ -2,8 +2,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError } from 'fastify';
-import { HowoldError } from '../core/errors.js';
-import { formatBytes } from '../core/read-file.js';
+import { formatBytes, HowoldError } from '../index.js';
 import { BusyError, TimeoutError } from './pool.js';
 
 /** An error answered as `{error: {code, message}}` with this status. */
