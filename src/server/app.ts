@@ -65,23 +65,29 @@ function parseUnder(value: unknown): number | undefined {
 interface AgesQuery {
   distribution?: string;
   under?: unknown;
-  min_score?: string;
-  face_detector?: string;
+  min_score?: unknown;
+  face_detector?: unknown;
 }
 
 /** The detector options of a request's query (`?min_score=0.3&face_detector=tiny`); a bad value is a 400. */
 export function detectOptionsFromQuery(query: AgesQuery): DetectOptions {
   const options: DetectOptions = {};
+  const once = (value: unknown, name: string, what: string): string => {
+    if (typeof value !== 'string') throw new HttpError(400, 'invalid_argument', `give ${name} once, as ${what}`);
+    return value;
+  };
   if (query.min_score !== undefined) {
-    const text = String(query.min_score).trim();
-    const value = text === '' ? Number.NaN : Number(text);
-    if (!(value >= 0 && value <= 1)) throw new HttpError(400, 'bad_parameter', `min_score must be a number from 0 to 1, not '${String(query.min_score).slice(0, 40)}'`);
+    const text = once(query.min_score, 'min_score', 'a number from 0 to 1');
+    const value = text.trim() === '' ? Number.NaN : Number(text);
+    if (!(value >= 0 && value <= 1)) {
+      throw new HttpError(400, 'invalid_argument', `Expected a number between 0 and 1 for min_score but received '${text.slice(0, 40)}' of type string`);
+    }
     options.minScore = value;
   }
   if (query.face_detector !== undefined) {
-    const name = String(query.face_detector);
+    const name = once(query.face_detector, 'face_detector', FACE_DETECTORS.join(' or '));
     if (!FACE_DETECTORS.includes(name as FaceDetectorName)) {
-      throw new HttpError(400, 'bad_parameter', `face_detector must be one of ${FACE_DETECTORS.join(', ')}, not '${name.slice(0, 40)}'`);
+      throw new HttpError(400, 'invalid_argument', `Expected one of ${FACE_DETECTORS.join(', ')} for face_detector but received '${name.slice(0, 40)}' of type string`);
     }
     options.faceDetector = name as FaceDetectorName;
   }

@@ -141,7 +141,7 @@ test('POST /v1/ages: bad input gets a clear 4xx JSON error and the server carrie
   assert.equal((await post(astronaut, 'image/png')).status, 200);
 });
 
-test('POST /v1/ages?min_score=&face_detector=: per-request detector options, batched apart; bad values are a 400', async () => {
+test('POST /v1/ages?min_score=&face_detector=: per-request detector options, batched apart; bad values are a 400 invalid_argument', async () => {
   const ages = async (query: string) => {
     const response = await post(groupPhoto, 'image/jpeg', query);
     assert.equal(response.status, 200, query);
@@ -158,10 +158,11 @@ test('POST /v1/ages?min_score=&face_detector=: per-request detector options, bat
   assert.equal(loose.length, byDefault.length);
   assert.ok(tiny.length >= 5, `${tiny.length} faces with tiny`);
   assert.ok(tiny.some((f) => byDefault.every((d) => Math.abs(d.box.x - f.box.x) > 0.5)), 'TinyFaceDetector gives its own boxes');
-  for (const query of ['?min_score=abc', '?min_score=1.5', '?min_score=-0.1', '?min_score=', '?face_detector=yolo']) {
-    const body = await expectError(await post(groupPhoto, 'image/jpeg', query), 400, 'bad_parameter');
+  for (const query of ['?min_score=abc', '?min_score=1.5', '?min_score=-0.1', '?min_score=', '?face_detector=yolo', '?min_score=0.3&min_score=0.4']) {
+    const body = await expectError(await post(groupPhoto, 'image/jpeg', query), 400, 'invalid_argument');
     assert.doesNotMatch(body.error.message, /\n/);
-    assert.match(body.error.message, query.includes('face_detector') ? /^face_detector must be one of ssd, tiny/ : /^min_score must be a number from 0 to 1/);
+    const expected = query.includes('&') ? /^give min_score once/ : query.includes('face_detector') ? /^Expected one of ssd, tiny for face_detector but received 'yolo'/ : /^Expected a number between 0 and 1 for min_score but received '/;
+    assert.match(body.error.message, expected);
   }
 });
 
