@@ -58,15 +58,18 @@ function eyeAngleDegrees(l: FaceLandmarks): number {
   return (Math.atan2(l.rightEye.y - l.leftEye.y, l.rightEye.x - l.leftEye.x) * 180) / Math.PI;
 }
 
+/** A level, frontal face: eyes 40 px apart, mouth 50 px below them. */
+const FRONTAL: FaceLandmarks = {
+  leftEye: { x: 100, y: 100 },
+  rightEye: { x: 140, y: 100 },
+  nose: { x: 120, y: 120 },
+  mouthLeft: { x: 105, y: 150 },
+  mouthRight: { x: 135, y: 150 },
+};
+
 describe('faceFrame', () => {
   test('centre between eyes and mouth, eye-line angle, scale = max(eye-to-mouth, inter-ocular)', () => {
-    const lm: FaceLandmarks = {
-      leftEye: { x: 100, y: 100 },
-      rightEye: { x: 140, y: 100 },
-      nose: { x: 120, y: 120 },
-      mouthLeft: { x: 105, y: 150 },
-      mouthRight: { x: 135, y: 150 },
-    };
+    const lm = FRONTAL;
     const f = faceFrame(lm);
     assert.deepEqual(f.centre, { x: 120, y: 125 });
     assert.equal(f.angle, 0);
@@ -83,13 +86,7 @@ describe('faceFrame', () => {
 });
 
 describe('landmarkBoxFrame', () => {
-  const lm: FaceLandmarks = {
-    leftEye: { x: 100, y: 100 },
-    rightEye: { x: 140, y: 100 },
-    nose: { x: 120, y: 120 },
-    mouthLeft: { x: 105, y: 150 },
-    mouthRight: { x: 135, y: 150 },
-  };
+  const lm = FRONTAL;
   const rotate = (p: Point, a: number): Point => ({ x: p.x * Math.cos(a) - p.y * Math.sin(a), y: p.x * Math.sin(a) + p.y * Math.cos(a) });
 
   test('centre and longer side of the 68-point box, measured along and across the eye line', () => {
