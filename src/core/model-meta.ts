@@ -36,7 +36,17 @@ export interface AgeCalibration {
   interval: [number, number];
   coverageBefore: number;
   coverageAfter: number;
+  /**
+   * How the age is read off the raw distribution: its mean, or its median (the estimate that minimises the
+   * expected absolute error; it sits lower than the mean for babies, whose distributions are cut off at 0).
+   * Picked by `howold calibrate` as the one with the lower MAE on the same held-out faces. Absent: the mean.
+   */
+  readout?: AgeReadout;
+  /** MAE of each readout on those faces. */
+  readoutMae?: Record<AgeReadout, number>;
 }
+
+export type AgeReadout = 'mean' | 'median';
 
 /** A model folder's howold.json; a one-line error naming the folder when it is missing or not JSON. */
 export function readModelMeta(dir: string): Promise<ModelMeta> {

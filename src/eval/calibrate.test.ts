@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ageToTarget, applyTemperature, expectedAge } from '../models/dex.js';
-import { fitTemperature, intervalCoverage, type CalibrationSample } from './calibrate.js';
+import { ageQuantile, ageToTarget, applyTemperature, expectedAge } from '../models/dex.js';
+import { chooseReadout, fitTemperature, intervalCoverage, type CalibrationSample } from './calibrate.js';
 import { seededRandom } from '../core/rng.js';
 
 /** Overconfident predictions: Gaussians of sigma 2 around a guess that is off by N(0, 5) years. */
@@ -39,4 +39,22 @@ test('fitTemperature brings an overconfident model to its nominal 80% coverage',
   const held = intervalCoverage(overconfident(600, 5), calibration.temperature);
   assert.ok(held > 0.75 && held < 0.85, `held-out ${held}`);
   assert.throws(() => fitTemperature(fit.slice(0, 10)), /at least 50/);
+});
+
+test('chooseReadout picks the median where distributions are cut off at age 0 and the mean where they are symmetric', () => {
+  // babies: a Gaussian of sigma 3 around age 1 is cut off at 0, so its mean sits above the truth and its median less so
+  const babies = Array.from({ length: 60 }, (_, i) => ({ truth: 1 + (i % 3) * 0.2, distribution: ageToTarget(1 + (i % 3) * 0.2, { sigma: 3 }) }));
+  const p = babies[0]!.distribution;
+  assert.ok(expectedAge(p) > ageQuantile(p, 0.5), `mean ${expectedAge(p)} above median ${ageQuantile(p, 0.5)}`);
+  const forBabies = chooseReadout(babies);
+  assert.equal(forBabies.readout, 'median');
+  assert.ok(forBabies.readoutMae.median < forBabies.readoutMae.mean);
+  // adults with errors that push the median off more than the mean: a bimodal distribution whose mean is the truth
+  const adults = Array.from({ length: 60 }, () => {
+    const a = ageToTarget(30, { sigma: 2 });
+    const b = ageToTarget(50, { sigma: 2 });
+    return { truth: 40 + 20 * (0.55 - 0.5), distribution: a.map((x, k) => 0.45 * x + 0.55 * b[k]!) };
+  });
+  assert.equal(chooseReadout(adults).readout, 'mean');
+  assert.throws(() => chooseReadout([]), /none/);
 });

@@ -1,11 +1,11 @@
 // Recalibration of the age distribution by temperature (Guo et al. 2017), fitted so that the model's interval
 // (10th-90th percentile by default) holds the share of true ages it claims to (80%) on held-out faces.
 // A temperature rather than conformal widening: one number, applied to the distribution itself, so the interval
-// and P(age < T) move together and the browser and Node read the same thing. The age estimate stays the raw
-// distribution's mean (see infer/age-pipeline.ts).
+// and P(age < T) move together and the browser and Node read the same thing. The age estimate is read off the raw
+// distribution (see infer/age-pipeline.ts), by its mean or its median, whichever has the lower MAE on the same faces.
 import { checkNumber } from '../core/checks.js';
-import type { AgeCalibration } from '../core/model-meta.js';
-import { ageInterval, applyTemperature } from '../models/dex.js';
+import type { AgeCalibration, AgeReadout } from '../core/model-meta.js';
+import { ageInterval, applyTemperature, readAge } from '../models/dex.js';
 
 export interface CalibrationSample {
   /** The model's (uncalibrated) distribution over ages 0..N-1. */
@@ -57,4 +57,15 @@ export function fitTemperature(samples: CalibrationSample[], options: FitOptions
     coverageBefore: intervalCoverage(samples, 1, interval),
     coverageAfter: intervalCoverage(samples, temperature, interval),
   };
+}
+
+/**
+ * The readout (mean or median of the raw distribution) with the lower MAE on `samples`, and both MAEs. The mean
+ * wins ties: it is what a model without a calibration reports.
+ */
+export function chooseReadout(samples: CalibrationSample[]): { readout: AgeReadout; readoutMae: Record<AgeReadout, number> } {
+  if (samples.length === 0) throw new RangeError('choosing a readout needs labelled faces, got none');
+  const mae = (readout: AgeReadout) => Number((samples.reduce((s, x) => s + Math.abs(readAge(x.distribution, readout) - x.truth), 0) / samples.length).toFixed(4));
+  const readoutMae = { mean: mae('mean'), median: mae('median') };
+  return { readout: readoutMae.median < readoutMae.mean ? 'median' : 'mean', readoutMae };
 }

@@ -47,6 +47,11 @@ export function ageQuantile(probs: ArrayLike<number>, q: number): number {
   return probs.length - 1;
 }
 
+/** The point age of a distribution by `readout`: its mean (default) or its median. */
+export function readAge(probs: ArrayLike<number>, readout: 'mean' | 'median' = 'mean'): number {
+  return readout === 'median' ? ageQuantile(probs, 0.5) : expectedAge(probs);
+}
+
 /** The [lowQ, highQ] quantile interval of the predicted age (10th to 90th percentile by default). */
 export function ageInterval(probs: ArrayLike<number>, lowQ = 0.1, highQ = 0.9): { low: number; high: number } {
   checkNumber(lowQ, 'lowQ', 0, 1);

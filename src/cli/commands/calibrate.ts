@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseIntegerOption, parseNumberOption } from '../options.js';
 import { DATASET_FORMATS } from '../../data/index.js';
-import { DEFAULT_MODEL_DIR, createAgeEstimator, evaluate, fitTemperature, HowoldError, writeFileAtomic, type DatasetFormat, type DetectorMode } from '../../index.js';
+import { DEFAULT_MODEL_DIR, chooseReadout, createAgeEstimator, evaluate, fitTemperature, HowoldError, writeFileAtomic, type DatasetFormat, type DetectorMode } from '../../index.js';
 import { createProgress } from '../progress.js';
 
 interface CalibrateFlags {
@@ -21,7 +21,7 @@ interface CalibrateFlags {
 export function register(program: Command): void {
   program
     .command('calibrate')
-    .description("fit the temperature that makes the model's 80% intervals hold 80% of true ages on held-out faces; --write stores it in howold.json")
+    .description("fit the temperature that makes the model's 80% intervals hold 80% of true ages on held-out faces, and pick the age readout (mean or median) with the lower MAE there; --write stores both in howold.json")
     .argument('<source>', 'labelled held-out faces (e.g. the val split: howold data test-split SHARDS --split val --out DIR)')
     .addOption(new Option('--labels <format>', 'how the labels are given').choices([...DATASET_FORMATS]).makeOptionMandatory())
     .option('--model <dir>', 'model folder (default: the shipped model, models/default)')
@@ -46,10 +46,12 @@ export function register(program: Command): void {
         progress.stop();
         const samples = result.predictions.map((p) => ({ distribution: p.distribution!, truth: p.truth }));
         if (samples.length < 50) throw new HowoldError('too_few_faces', `only ${samples.length} faces evaluated: calibration needs at least 50`, source);
-        const calibration = fitTemperature(samples, { target: flags.target, fittedOn: `${source} (${flags.labels})` });
+        const calibration = { ...fitTemperature(samples, { target: flags.target, fittedOn: `${source} (${flags.labels})` }), ...chooseReadout(samples) };
         const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+        const { mean, median } = calibration.readoutMae;
         process.stdout.write(
-          `temperature ${calibration.temperature} on ${calibration.n} faces: interval coverage ${pct(calibration.coverageBefore)} -> ${pct(calibration.coverageAfter)}\n`,
+          `temperature ${calibration.temperature} on ${calibration.n} faces: interval coverage ${pct(calibration.coverageBefore)} -> ${pct(calibration.coverageAfter)}\n` +
+            `age read as the ${calibration.readout} of the distribution: MAE ${mean.toFixed(3)} (mean) vs ${median.toFixed(3)} (median)\n`,
         );
         if (flags.write) {
           const file = join(dir, 'howold.json');
