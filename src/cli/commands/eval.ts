@@ -97,7 +97,7 @@ export function register(program: Command): void {
         if (flags.report && metrics.n === 0) {
           process.stderr.write('howold eval: no report: its figures chart exact ages, and these labels give only age groups\n');
         } else if (flags.report) {
-          const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
+          const detectorMode = result.detector?.mode ?? flags.detector ?? defaultDetectorMode(flags.labels);
           const index = await writeEvalReport(result, {
             outDir: flags.report,
             estimator,
