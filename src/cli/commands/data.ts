@@ -32,7 +32,7 @@ interface PrepareFlags {
 
 export function formatIndex(index: ShardIndex): string {
   const lines = [
-    `${index.count} faces in ${index.shards} shards (${index.complete ? 'complete' : 'INCOMPLETE: rerun prepare to finish'}), ${index.size}x${index.size}, faces from ${index.preprocessing.faceSource}, margin ${index.preprocessing.margin}`,
+    `${index.count} faces in ${index.shards} shards (${index.complete ? 'complete' : 'INCOMPLETE: rerun prepare to finish'}), ${index.size}x${index.size}, faces from ${index.preprocessing.faceSource}${index.preprocessing.detectorMode ? ` (${index.preprocessing.detectorMode} mode)` : ''}, margin ${index.preprocessing.margin}`,
     `splits: train ${index.splits.train}, val ${index.splits.val}, test ${index.splits.test} (seed ${index.seed})`,
     'ages by decade:',
   ];
