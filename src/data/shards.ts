@@ -94,7 +94,7 @@ export async function finishedShards(dir: string): Promise<Set<number>> {
   }
   const done = new Set<number>();
   for (const name of names) {
-    const m = /^shard-(\d{5})\.json$/.exec(name);
+    const m = /^shard-(\d{5,})\.json$/.exec(name);
     if (m) done.add(Number(m[1]));
   }
   return done;
