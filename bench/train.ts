@@ -2,6 +2,11 @@
 // per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels ("before")
 // (with --before, every model) and, with --ablation, without each replacement in turn.
 //   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation] [--before] [--options JSON]
+//                       [--data-parallel N] [--wasm-threads N]
+// --data-parallel N adds, per model, a row with N worker threads each training on 1/N of the batch and averaging
+// gradients (bench/train-parallel.ts), and its ratio to the single-thread row of the same run; --wasm-threads N a
+// row with TF.js wasm's threaded build forced on in Node and setThreadsCount(N) (bench/wasm-threads.ts), with the
+// thread count XNNPACK reports.
 // --options are passed to every model's builder (e.g. '{"freeze":"none"}' trains faceapi-xception's backbone too).
 // A measurement, not a test: ~2 minutes without VGG16, ~4 with it. Figures go to BENCHMARKS.md by hand.
 import { execFileSync } from 'node:child_process';
@@ -20,6 +25,10 @@ interface Job {
   replace: 'default' | 'none' | string[];
   label: string;
   options?: Record<string, unknown>;
+  /** Data-parallel worker threads (absent: this process, one wasm thread). */
+  workers?: number;
+  /** XNNPACK threads of the threaded wasm build (absent: the plain build, one thread). */
+  wasmThreads?: number;
 }
 
 interface Result extends Job {
@@ -28,10 +37,31 @@ interface Result extends Job {
   peakRssMB: number;
   params: number;
   registered: string[];
+  /** Threads XNNPACK reports once the backend is up. */
+  threadsReported?: number;
+}
+
+async function runParallel(job: Job): Promise<Result> {
+  const { startParallelTrainer } = await import('./train-parallel.js');
+  const trainer = await startParallelTrainer({ model: job.model, batch: job.batch, workers: job.workers!, ...(job.options ? { options: job.options } : {}) });
+  try {
+    await trainer.step();
+    const start = performance.now();
+    for (let i = 0; i < job.steps; i++) await trainer.step();
+    const msPerStep = (performance.now() - start) / job.steps;
+    const sums = await trainer.checksums();
+    if (sums.some((s) => s !== sums[0])) throw new Error(`data-parallel copies diverged: weight sums ${sums.join(', ')}`);
+    return { ...job, msPerStep, imagesPerSecond: (job.batch * 1000) / msPerStep, peakRssMB: process.resourceUsage().maxRSS / 1024, params: trainer.params, registered: [] };
+  } finally {
+    await trainer.dispose();
+  }
 }
 
 async function runJob(job: Job): Promise<Result> {
+  if (job.workers) return runParallel(job);
+  if (job.wasmThreads) (await import('./wasm-threads.js')).enableNodeWasmThreads(job.wasmThreads);
   if ((await initBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not initialise');
+  const threadsReported = job.wasmThreads ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   const replace = job.replace === 'default' ? true : job.replace === 'none' ? false : (job.replace as ReplaceableKernel[]);
   const registered = registerTrainingKernels({ replace });
 
@@ -75,6 +105,7 @@ async function runJob(job: Job): Promise<Result> {
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
     registered,
+    ...(threadsReported === undefined ? {} : { threadsReported }),
   };
 }
 
@@ -115,13 +146,21 @@ if (process.argv[2] === '--child') {
       }
     }
     jobs.push({ ...base, replace: 'default', label: 'all training kernels (after)' });
+    const parallel = Number(option('--data-parallel') ?? 0);
+    const threads = Number(option('--wasm-threads') ?? 0);
+    if (threads > 1) jobs.push({ ...base, replace: 'default', label: `all training kernels, wasm threads x${threads}`, wasmThreads: threads });
+    if (parallel > 1) jobs.push({ ...base, replace: 'default', label: `all training kernels, data-parallel x${parallel} (threads)`, workers: parallel });
   }
   const load = loadavg()[0].toFixed(2);
-  console.log('| model | kernels | batch | ms/step | img/s | peak RSS (MB) |\n|---|---|---|---|---|---|');
+  console.log('| model | kernels | batch | ms/step | img/s | vs 1 thread | peak RSS (MB) |\n|---|---|---|---|---|---|---|');
+  const single = new Map<string, number>();
   for (const job of jobs) {
     const r = inChild(job);
     const name = r.options ? `${r.model} ${JSON.stringify(r.options)}` : r.model;
-    console.log(`| ${name} | ${r.label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |`);
+    if (!r.workers && !r.wasmThreads && r.replace === 'default') single.set(name, r.imagesPerSecond);
+    const ratio = (r.workers || r.wasmThreads) && single.has(name) ? `${(r.imagesPerSecond / single.get(name)!).toFixed(2)}x` : '';
+    const label = r.threadsReported === undefined ? r.label : `${r.label} (XNNPACK reports ${r.threadsReported})`;
+    console.log(`| ${name} | ${label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${ratio} | ${r.peakRssMB.toFixed(0)} |`);
   }
   console.log(`\n${steps} timed steps after one warm-up (VGG16: 2), 1 wasm thread, load average ${load} at start (${loadavg()[0].toFixed(2)} at end)`);
 }

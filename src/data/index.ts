@@ -19,7 +19,8 @@ export {
 } from './readers/index.js';
 export { ageBand, splitDataset, AGE_BANDS, type AgeBand, type SplitFractions, type SplitOptions, type SplitResult } from './splits.js';
 export { cropLabelledFace, pickLabelledFace, type CropSpec, type FaceSource, type LabelledCrop } from './labelled-face.js';
-export { chunkRows, indexBase, prepareShards, type PrepareOptions, type PrepareResult } from './prepare.js';
+export { chunkRows, indexBase, prepareShards, resolveCropSpec, taskSize, type PrepareOptions, type PrepareResult } from './prepare.js';
+export { chooseDetectorMode, defaultDetectorMode, CROP_FORMATS, type DetectorModeChoice } from './detector-mode.js';
 export { prepareRows, type PrepareRow, type PreparedRows } from './prepare-rows.js';
 export {
   finishedShards,

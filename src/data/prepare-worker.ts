@@ -1,4 +1,4 @@
-// Worker thread of `howold data prepare`: decodes, detects and crops one chunk of rows at a time (prepareRows).
+// Worker thread of `howold data prepare`: decodes, detects and crops one task (a few rows of a shard) at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../core/errors.js';
 import { createFaceDetector, type FaceDetector } from '../detect/index.js';
@@ -6,6 +6,7 @@ import type { CropSpec } from './labelled-face.js';
 import { prepareRows, type PrepareRow, type PreparedRows } from './prepare-rows.js';
 
 export interface PrepareTask {
+  task: number;
   shard: number;
   rows: PrepareRow[];
 }
@@ -15,8 +16,7 @@ export interface PrepareWorkerData {
 }
 
 export type WorkerMessage =
-  | { type: 'progress'; shard: number; done: number }
-  | ({ type: 'shard'; shard: number } & PreparedRows)
+  | ({ type: 'rows'; task: number } & PreparedRows)
   | { type: 'ready' }
   | { type: 'fatal'; message: string };
 
@@ -25,10 +25,8 @@ const port = parentPort!;
 let detector: FaceDetector | undefined;
 
 async function runTask(task: PrepareTask): Promise<void> {
-  const { faces, rejects } = await prepareRows(task.rows, spec, detector, (done) =>
-    port.postMessage({ type: 'progress', shard: task.shard, done } satisfies WorkerMessage),
-  );
-  port.postMessage({ type: 'shard', shard: task.shard, faces, rejects } satisfies WorkerMessage);
+  const { faces, rejects } = await prepareRows(task.rows, spec, detector);
+  port.postMessage({ type: 'rows', task: task.task, faces, rejects } satisfies WorkerMessage);
 }
 
 try {

@@ -111,3 +111,40 @@ test('prepare from a wiki.mat with face boxes (--faces box): the official metada
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('one shard, 2 workers: the same faces as 1 worker, byte for byte, and crop mode chosen for UTKFace and reported', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'howold-prepare-workers-'));
+  try {
+    const names = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).sort().filter((_, i) => i % 400 === 0);
+    const rows = names.map((name, i) => ({ path: join(utkface, name), age: Number.parseInt(name, 10), split: (['train', 'val', 'test'] as const)[i % 3]! }));
+    // no detectorMode given: prepare picks it
+    const options = (out: string, workers: number) => ({ out, format: 'utkface', source: utkface, seed: 1, shardSize: 1000, workers, spec: { size: 48, margin: DEFAULT_MARGIN, source: 'detect' as const } });
+    const one = await prepareShards(rows, options(join(dir, 'one'), 1));
+    const two = await prepareShards(rows, options(join(dir, 'two'), 2));
+    assert.ok(rows.length > 2 * 8, 'more tasks than workers, all in one shard');
+    assert.equal(one.index.shards, 1);
+    assert.deepEqual(one.detector, { mode: 'crop', reason: 'utkface images are face crops' });
+    assert.deepEqual(two.detector, one.detector);
+    assert.equal(one.index.preprocessing.detectorMode, 'crop', 'index.json records the mode');
+    assert.ok(one.index.count >= rows.length - 2, `crop mode finds the UTKFace faces (${one.index.count} of ${rows.length})`);
+    const files = (await readdir(join(dir, 'one'))).filter((n) => n.startsWith('shard-')).sort();
+    assert.deepEqual((await readdir(join(dir, 'two'))).filter((n) => n.startsWith('shard-')).sort(), files);
+    for (const name of files) {
+      assert.ok((await readFile(join(dir, 'one', name))).equals(await readFile(join(dir, 'two', name))), `${name} is identical`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the detector mode probe: crop for images a face fills (UTKFace read as csv), photo for group photos', async () => {
+  const { chooseDetectorMode } = await import('./detector-mode.js');
+  const crops = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).map((n) => join(utkface, n));
+  const crop = await chooseDetectorMode('csv', crops, { sample: 6 });
+  assert.deepEqual(crop, { mode: 'crop', reason: 'a face fills 6 of 6 sampled images' });
+  const groups = resolve(utkface, '../group-photos');
+  const photos = (await readdir(groups)).filter((n) => n.endsWith('.jpg')).map((n) => join(groups, n));
+  const photo = await chooseDetectorMode('csv', [...photos, join(groups, 'missing.jpg')], { sample: 10 });
+  assert.equal(photo.mode, 'photo');
+  assert.match(photo.reason, /of 9 sampled images/, 'the unreadable path is left out of the count');
+});

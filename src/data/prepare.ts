@@ -7,6 +7,9 @@ import { HowoldError } from '../core/errors.js';
 import { finishedShards, writeIndex, writeShard, type ShardIndex } from './shards.js';
 import type { CropSpec } from './labelled-face.js';
 import type { PrepareTask, WorkerMessage } from './prepare-worker.js';
+import type { PreparedRows } from './prepare-rows.js';
+import { chooseDetectorMode, type DetectorModeChoice } from './detector-mode.js';
+import type { DatasetFormat } from './readers/index.js';
 
 export interface PrepareOptions {
   out: string;
@@ -25,6 +28,8 @@ export interface PrepareOptions {
 
 export interface PrepareResult {
   index: ShardIndex;
+  /** With faces from 'detect': the detector mode used and why. */
+  detector?: DetectorModeChoice;
   skippedShards: number;
   processedRows: number;
 }
@@ -51,47 +56,91 @@ export function indexBase(options: Pick<PrepareOptions, 'source' | 'format' | 's
     source: options.source,
     format: options.format,
     size: spec.size,
-    preprocessing: { margin: spec.margin, align: spec.source === 'aligned' ? 'none' : spec.align ?? 'eyes', faceSource: spec.source, size: spec.size },
+    preprocessing: {
+      margin: spec.margin,
+      align: spec.source === 'aligned' ? 'none' : spec.align ?? 'eyes',
+      faceSource: spec.source,
+      size: spec.size,
+      ...(spec.source === 'detect' ? { detectorMode: spec.detectorMode ?? 'photo' } : {}),
+    },
     seed: options.seed,
   };
 }
 
+/** Rows per task sent to a worker thread: small enough that every thread gets work even from one shard. */
+export function taskSize(rows: number, workers: number): number {
+  return Math.max(1, Math.min(64, Math.ceil(rows / (workers * 8))));
+}
+
+/**
+ * The spec with its detector mode settled: the caller's, else chooseDetectorMode's (the format, or a probe of a
+ * sample of the images). Both the in-process and the queue path run this, so both crop alike.
+ */
+export async function resolveCropSpec(rows: readonly LabelledRow[], options: Pick<PrepareOptions, 'spec' | 'format'>): Promise<{ spec: CropSpec; detector?: DetectorModeChoice }> {
+  const { spec } = options;
+  if (spec.source !== 'detect') return { spec };
+  if (spec.detectorMode) return { spec, detector: { mode: spec.detectorMode, reason: 'given' } };
+  const detector = await chooseDetectorMode(options.format as DatasetFormat, rows.map((r) => r.path));
+  return { spec: { ...spec, detectorMode: detector.mode }, detector };
+}
+
+interface Task extends PrepareTask {
+  /** Index of this task's first row in its shard. */
+  offset: number;
+}
+
+/**
+ * Prepares the unfinished shards. Each shard's rows go to the worker threads in small tasks (taskSize), so all
+ * cores work whatever the number of shards; a shard is written once all its tasks are back, its faces in row order
+ * (the same bytes for any number of workers).
+ */
 export async function prepareShards(rows: (LabelledRow & { split: SplitName })[], options: PrepareOptions): Promise<PrepareResult> {
+  const { spec, detector } = await resolveCropSpec(rows, options);
   const shardSize = options.shardSize ?? 1000;
   const chunks = chunkRows(rows, shardSize);
   const finished = await finishedShards(options.out);
   const todo = chunks.map((chunk, shard) => ({ shard, rows: chunk })).filter((t) => !finished.has(t.shard));
   const total = rows.length;
-  let done = chunks.reduce((n, chunk, shard) => n + (finished.has(shard) ? chunk.length : 0), 0);
+  const todoRows = todo.reduce((n, t) => n + t.rows.length, 0);
+  let done = total - todoRows;
   options.onProgress?.(done, total);
 
-  const workerCount = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
-  const progressOf = new Map<number, number>();
-  const queue = [...todo];
+  const workerCount = Math.max(1, Math.min(options.workers ?? availableParallelism(), todoRows));
+  const size = taskSize(todoRows, workerCount);
+  const tasks: Task[] = [];
+  const pending = new Map<number, { parts: (PreparedRows | undefined)[]; left: number }>();
+  for (const { shard, rows: shardRows } of todo) {
+    const parts = Math.ceil(shardRows.length / size);
+    pending.set(shard, { parts: new Array(parts), left: parts });
+    for (let offset = 0; offset < shardRows.length; offset += size) tasks.push({ task: tasks.length, shard, offset, rows: shardRows.slice(offset, offset + size) });
+  }
   const writes: Promise<unknown>[] = [];
 
   await new Promise<void>((resolve, reject) => {
     let live = workerCount;
-    if (queue.length === 0) return resolve();
+    if (tasks.length === 0) return resolve();
+    const queue = [...tasks];
     for (let w = 0; w < workerCount; w++) {
-      const worker = startWorker(new URL('./prepare-worker.js', import.meta.url), { workerData: { spec: options.spec } });
+      const worker = startWorker(new URL('./prepare-worker.js', import.meta.url), { workerData: { spec } });
       const next = () => {
         const task = queue.shift();
-        if (task) worker.postMessage(task satisfies PrepareTask);
+        if (task) worker.postMessage({ task: task.task, shard: task.shard, rows: task.rows } satisfies PrepareTask);
         else void worker.terminate();
       };
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') next();
-        else if (msg.type === 'progress') {
-          done += msg.done - (progressOf.get(msg.shard) ?? 0);
-          progressOf.set(msg.shard, msg.done);
+        else if (msg.type === 'rows') {
+          const task = tasks[msg.task]!;
+          const shard = pending.get(task.shard)!;
+          shard.parts[task.offset / size] = { faces: msg.faces, rejects: msg.rejects };
+          shard.left -= 1;
+          done += task.rows.length;
           options.onProgress?.(done, total);
-        } else if (msg.type === 'shard') {
-          const chunkLength = chunks[msg.shard]!.length;
-          done += chunkLength - (progressOf.get(msg.shard) ?? 0);
-          progressOf.delete(msg.shard);
-          options.onProgress?.(done, total);
-          writes.push(writeShard(options.out, msg.shard, options.spec.size, msg.faces, msg.rejects));
+          if (shard.left === 0) {
+            pending.delete(task.shard);
+            const parts = shard.parts as PreparedRows[];
+            writes.push(writeShard(options.out, task.shard, spec.size, parts.flatMap((p) => p.faces), parts.flatMap((p) => p.rejects)));
+          }
           next();
         } else if (msg.type === 'fatal') {
           reject(new HowoldError('worker_failed', `prepare worker failed: ${msg.message}`));
@@ -107,6 +156,6 @@ export async function prepareShards(rows: (LabelledRow & { split: SplitName })[]
   });
   await Promise.all(writes);
 
-  const index = await writeIndex(options.out, indexBase(options), chunks.length, options.readerRejects);
-  return { index, skippedShards: chunks.length - todo.length, processedRows: todo.reduce((n, t) => n + t.rows.length, 0) };
+  const index = await writeIndex(options.out, indexBase({ ...options, spec }), chunks.length, options.readerRejects);
+  return { index, skippedShards: chunks.length - todo.length, processedRows: todoRows, ...(detector ? { detector } : {}) };
 }

@@ -98,3 +98,15 @@ test('a folder that is not prepared shards gives a one-line error naming it', as
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('shard numbers past 99,999 (100 million rows in 1,000-row shards) count as finished', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'howold-shards-big-'));
+  try {
+    await writeShard(dir, 7, SIZE, makeFaces(7, 2), []);
+    await writeShard(dir, 100_000, SIZE, makeFaces(100_000, 2), []);
+    assert.deepEqual([...(await finishedShards(dir))].sort((a, b) => a - b), [7, 100_000]);
+    assert.ok((await readdir(dir)).includes('shard-100000.json'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Gender, Preprocessing, SplitName } from '../core/types.js';
 import { HowoldError } from '../core/errors.js';
 import type { FaceBatch } from './batch.js';
+import type { DetectorMode } from '../detect/index.js';
 
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -38,7 +39,7 @@ export interface ShardIndex {
   format: string;
   size: number;
   /** How the crops were made: margin, alignment and the face source ('detect', 'box' or 'aligned'). */
-  preprocessing: Pick<Preprocessing, 'margin' | 'align'> & { faceSource: string; size: number };
+  preprocessing: Pick<Preprocessing, 'margin' | 'align'> & { faceSource: string; size: number; detectorMode?: DetectorMode };
   seed: number;
   shards: number;
   count: number;
@@ -93,7 +94,7 @@ export async function finishedShards(dir: string): Promise<Set<number>> {
   }
   const done = new Set<number>();
   for (const name of names) {
-    const m = /^shard-(\d{5})\.json$/.exec(name);
+    const m = /^shard-(\d{5,})\.json$/.exec(name);
     if (m) done.add(Number(m[1]));
   }
   return done;

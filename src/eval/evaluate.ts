@@ -6,6 +6,7 @@ import { decodeImage } from '../image/decode.js';
 import { openDataset, readDataset, type DatasetFormat } from '../data/readers/index.js';
 import { cropLabelledFace } from '../data/labelled-face.js';
 import { createFaceDetector, type DetectorMode } from '../detect/index.js';
+import { chooseDetectorMode, type DetectorModeChoice } from '../data/detector-mode.js';
 import type { AgeEstimator } from '../infer/estimator.js';
 import { probabilityUnder } from '../infer/age-pipeline.js';
 import { groupMetrics, type GroupMetrics, type GroupPrediction } from './groups.js';
@@ -42,12 +43,14 @@ export interface EvalResult {
   errors: Record<string, number>;
   /** Labelled rows the dataset reader rejected, by reason. */
   rejects: Record<string, number>;
+  /** The detector mode used and why (given, the format's, or the probe's; data/detector-mode.ts). */
+  detector?: DetectorModeChoice;
 }
 
 export interface EvalOptions {
   format: DatasetFormat;
   limit?: number;
-  /** 'crop' for datasets of tight face crops (UTKFace), 'photo' otherwise. */
+  /** 'crop' for datasets of tight face crops, 'photo' otherwise; default: chooseDetectorMode (the format, else a probe). */
   detectorMode?: DetectorMode;
   batchSize?: number;
   keepDistributions?: boolean;
@@ -68,16 +71,17 @@ export function sampleRows<T extends LabelledRow>(rows: T[], limit?: number): T[
   return Array.from({ length: limit }, (_, i) => sorted[Math.floor(i * step)]!);
 }
 
-export function defaultDetectorMode(format: DatasetFormat): DetectorMode {
-  return format === 'utkface' ? 'crop' : 'photo';
-}
+export { defaultDetectorMode } from '../data/detector-mode.js';
 
 export async function evaluate(source: string, estimator: AgeEstimator, options: EvalOptions): Promise<EvalResult> {
   const under = options.under ?? DEFAULT_THRESHOLD;
   const { rows: all, rejects } = await readDataset(openDataset(source, options.format, options.onReject ? { onReject: options.onReject } : {}));
   const rows = sampleRows(all, options.limit);
   const p = estimator.preprocessing;
-  const mode = options.detectorMode ?? defaultDetectorMode(options.format);
+  const choice: DetectorModeChoice = options.detectorMode
+    ? { mode: options.detectorMode, reason: 'given' }
+    : await chooseDetectorMode(options.format, rows.map((r) => r.path));
+  const mode = choice.mode;
   const detector = mode === 'photo' ? estimator.detector : await createFaceDetector({ mode });
   const batchSize = options.batchSize ?? 32;
   const predictions: EvalPrediction[] = [];
@@ -126,7 +130,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
   } finally {
     if (detector !== estimator.detector) detector.dispose();
   }
-  return { ...scoreEval(predictions, under), predictions, misses, errors, rejects: rejects.byReason };
+  return { ...scoreEval(predictions, under), predictions, misses, errors, rejects: rejects.byReason, detector: choice };
 }
 
 /**

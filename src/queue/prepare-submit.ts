@@ -1,7 +1,7 @@
 // `howold data prepare ... --queue URL`: the dataset's chunks of rows become queue jobs (one per shard); the
 // workers write the shards; this side follows them and writes index.json once all are done.
 import { resolve } from 'node:path';
-import { chunkRows, indexBase, type PrepareOptions, type PrepareResult } from '../data/prepare.js';
+import { chunkRows, indexBase, resolveCropSpec, type PrepareOptions, type PrepareResult } from '../data/prepare.js';
 import type { PrepareRow } from '../data/prepare-rows.js';
 import { writeIndex } from '../data/shards.js';
 import { hashFiles, prepareJobId, type PrepareJobData, type PrepareJobResult } from './jobs.js';
@@ -27,7 +27,10 @@ export async function prepareJobs(rows: PrepareRow[], options: Pick<PrepareOptio
   return jobs;
 }
 
-export async function submitPrepare(rows: PrepareRow[], options: PrepareOptions & { url: string }): Promise<QueuedPrepareResult> {
+export async function submitPrepare(rows: PrepareRow[], given: PrepareOptions & { url: string }): Promise<QueuedPrepareResult> {
+  // the detector mode is settled here, once, not by each worker
+  const { spec, detector } = await resolveCropSpec(rows, given);
+  const options = { ...given, spec };
   const jobs = await prepareJobs(rows, options);
   const failedShards: QueuedPrepareResult['failedShards'] = [];
   let processedRows = 0;
@@ -42,5 +45,5 @@ export async function submitPrepare(rows: PrepareRow[], options: PrepareOptions 
     },
   });
   const index = await writeIndex(resolve(options.out), indexBase(options), jobs.length, options.readerRejects);
-  return { index, skippedShards: queue.alreadyDone, processedRows, queue, failedShards };
+  return { index, skippedShards: queue.alreadyDone, processedRows, queue, failedShards, ...(detector ? { detector } : {}) };
 }

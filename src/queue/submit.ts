@@ -51,6 +51,15 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnFail: false,
 };
 
+/** Adds jobs in batches under their own ids, as every submission does (an id already there is left alone). */
+export async function addJobs(queue: Queue, jobs: QueuedJob<JobData>[], attempts: number): Promise<number> {
+  for (let i = 0; i < jobs.length; i += ADD_BATCH) {
+    const chunk = jobs.slice(i, i + ADD_BATCH);
+    await queue.addBulk(chunk.map((job) => ({ name: job.data.kind, data: job.data, opts: { ...JOB_OPTIONS, attempts, jobId: job.id } })));
+  }
+  return jobs.length;
+}
+
 /** Submits `jobs` and resolves when every one has completed or failed for good. */
 export async function submitJobs<D extends JobData, R>(jobs: QueuedJob<D>[], options: SubmitOptions<R>): Promise<SubmitSummary> {
   const clients = [await openRedis(options.url)];
@@ -88,8 +97,11 @@ export async function submitJobs<D extends JobData, R>(jobs: QueuedJob<D>[], opt
       }
     });
   };
+  // the poll's wait ends early when the last job settles (else up to pollMs would be added to every run)
+  let wake: (() => void) | undefined;
   const settle = (id: string, item: { result: R } | { failed: string }) => {
     if (!outstanding.delete(id)) return;
+    if (outstanding.size === 0) wake?.();
     const index = indexOf.get(id)!;
     progressOf.delete(id);
     finishedInputs += jobs[index]!.size;
@@ -140,19 +152,17 @@ export async function submitJobs<D extends JobData, R>(jobs: QueuedJob<D>[], opt
         summary.retried += 1;
       } else if (state === 'unknown') toAdd.push(job);
     }
-    for (let i = 0; i < toAdd.length; i += ADD_BATCH) {
-      const chunk = toAdd.slice(i, i + ADD_BATCH);
-      await queue.addBulk(
-        chunk.map((job) => ({ name: job.data.kind, data: job.data, opts: { ...JOB_OPTIONS, attempts: options.attempts ?? 3, jobId: job.id } })),
-      );
-      summary.added += chunk.length;
-    }
+    summary.added += await addJobs(queue, toAdd, options.attempts ?? 3);
     reportProgress();
 
     const pollMs = options.pollMs ?? 2000;
     while (outstanding.size > 0) {
       if (connectionError) throw new HowoldError('queue_error', `Redis at ${options.url}: ${errorMessage(connectionError)}`);
-      await new Promise((r) => setTimeout(r, pollMs));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, pollMs);
+        wake = () => (clearTimeout(timer), r());
+      });
+      wake = undefined;
       await mapLimit([...outstanding], 32, check);
     }
     emit();

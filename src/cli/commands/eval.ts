@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .addOption(new Option('--labels <format>', 'how the labels are given').choices([...DATASET_FORMATS]).makeOptionMandatory())
     .option('--model <dir>', 'model folder (default: the shipped model, models/default)')
     .option('--limit <n>', 'evaluate an evenly spread sample of N images', (v) => parseIntegerOption(v, '--limit', 1))
-    .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
+    .addOption(new Option('--detector <mode>', "'crop' for tight face crops, 'photo' otherwise (default: crop for utkface and where a face fills nearly every one of 12 sampled images)").choices(['photo', 'crop']))
     .option('--no-flip', 'do not average each face with its mirror image (test-time augmentation, on by default)')
     .option('--under <years>', 'age threshold T: count minors called adults and adults called minors', (v) => parseNumberOption(v, '--under', 1, 100), 18)
     .addOption(new Option('--json', 'print one JSON object (n, misses, mae, rmse, cs5, byBand, intervalCoverage, groups, threshold, ...)').conflicts('markdown'))
@@ -97,7 +97,7 @@ export function register(program: Command): void {
         if (flags.report && metrics.n === 0) {
           process.stderr.write('howold eval: no report: its figures chart exact ages, and these labels give only age groups\n');
         } else if (flags.report) {
-          const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
+          const detectorMode = result.detector?.mode ?? flags.detector ?? defaultDetectorMode(flags.labels);
           const index = await writeEvalReport(result, {
             outDir: flags.report,
             estimator,
