@@ -19,6 +19,7 @@ import type * as Ort from 'onnxruntime-web';
 import { checkInteger, invalid, isPlainObject } from './core/checks.js';
 import { errorMessage, HowoldError, InputError } from './core/errors.js';
 import type { ModelMeta } from './core/model-meta.js';
+import { parseModelMeta } from './core/model-meta-schema.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
 import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
 import { DETECTOR_FILES } from './detect/engine.js';
@@ -207,14 +208,6 @@ async function hasWebGpu(): Promise<boolean> {
   }
 }
 
-function checkMeta(meta: unknown, url: string): ModelMeta {
-  const m = meta as Partial<ModelMeta>;
-  const p = m?.preprocessing;
-  if (!isPlainObject(m) || m.format !== 'howold-model' || !isPlainObject(p) || !isPlainObject(m.outputs)) {
-    throw new HowoldError('bad_model', `${url} is not a howold model description`);
-  }
-  return m as ModelMeta;
-}
 
 /** Loads the detector and the age model from their URLs and returns the estimator (see the module comment). */
 export async function createBrowserEstimator(options: BrowserEstimatorOptions): Promise<BrowserAgeEstimator> {
@@ -241,7 +234,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   const metaUrl = new URL('howold.json', modelUrl);
   let meta: ModelMeta;
   try {
-    meta = checkMeta(JSON.parse(new TextDecoder().decode(await fetchModel(modelUrl, 'howold.json'))), metaUrl.href);
+    meta = parseModelMeta(JSON.parse(new TextDecoder().decode(await fetchModel(modelUrl, 'howold.json'))), metaUrl.href);
   } catch (err) {
     if (err instanceof HowoldError) throw err;
     throw new HowoldError('bad_model', `${metaUrl.href} is not valid JSON`);

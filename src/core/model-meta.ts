@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from './types.js';
 import { readJsonFile } from './json-file.js';
+import { parseModelMeta } from './model-meta-schema.js';
 
 /** The model shipped in the repo: models/default (howold.json, model.onnx, model.json + weights.bin). */
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
@@ -48,7 +49,8 @@ export interface AgeCalibration {
 
 export type AgeReadout = 'mean' | 'median';
 
-/** A model folder's howold.json; a one-line error naming the folder when it is missing or not JSON. */
-export function readModelMeta(dir: string): Promise<ModelMeta> {
-  return readJsonFile<ModelMeta>(join(dir, 'howold.json'), dir, { code: 'model_not_found', message: 'not a howold model folder (howold.json not found)' }, 'bad_model');
+/** A model folder's howold.json, checked by its schema; a one-line error naming the folder when it is missing, not JSON or wrong. */
+export async function readModelMeta(dir: string): Promise<ModelMeta> {
+  const json = await readJsonFile<unknown>(join(dir, 'howold.json'), dir, { code: 'model_not_found', message: 'not a howold model folder (howold.json not found)' }, 'bad_model');
+  return parseModelMeta(json, dir);
 }
