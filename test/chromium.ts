@@ -32,7 +32,7 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 /** Serves `root` as plain static files on a free port of 127.0.0.1; resolves to the server and its URL. */
 export async function startStaticServer(root = webRoot): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify();
-  await app.register(fastifyStatic, { root, index: 'index.html' });
+  await app.register(fastifyStatic, { root, index: ['index.html'], preCompressed: true });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `${url}/` };
 }
