@@ -166,7 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HowoldS
 
   const webRoot = options.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, index: 'index.html' });
+    await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], preCompressed: true });
   } else {
     app.get('/', (_request, reply) =>
       reply.code(404).type('text/html').send('<!doctype html><title>howold</title><p>The web page is not built: run <code>npm run build:web</code>.</p>'),

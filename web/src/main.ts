@@ -270,19 +270,35 @@ function placeTags(): void {
   });
 }
 
+/**
+ * Shows the face's details beside its tag: above the tag or below the face, wherever the bubble covers the least of
+ * any face (the described one first), inside the photo.
+ */
 function showTip(el: HTMLElement): void {
   tip.textContent = el.dataset.details ?? '';
   tip.hidden = false;
   const W = facesLayer.clientWidth;
+  const H = facesLayer.clientHeight;
   const tag = el.querySelector<HTMLElement>('.tag')!;
   const tagTop = el.offsetTop + tag.offsetTop;
   const tagBottom = tagTop + tag.offsetHeight;
-  tip.style.maxWidth = `${Math.max(160, W - 8)}px`;
-  const left = el.offsetLeft + tag.offsetLeft + tag.offsetWidth / 2 - tip.offsetWidth / 2;
-  tip.style.left = `${Math.min(Math.max(4, left), Math.max(4, W - tip.offsetWidth - 4))}px`;
-  // below the tag, or above it when it would leave the photo
-  const below = tagBottom + 4;
-  tip.style.top = `${below + tip.offsetHeight <= facesLayer.clientHeight ? below : Math.max(0, tagTop - tip.offsetHeight - 4)}px`;
+  tip.style.maxWidth = `${Math.min(300, Math.max(160, W - 8))}px`;
+  const w = tip.offsetWidth;
+  const h = tip.offsetHeight;
+  const centre = el.offsetLeft + el.offsetWidth / 2;
+  const left = Math.min(Math.max(4, centre - w / 2), Math.max(4, W - w - 4));
+  const boxes = [...facesLayer.querySelectorAll<HTMLElement>('.face')].map((f) => ({ f, x: f.offsetLeft, y: f.offsetTop, w: f.offsetWidth, h: f.offsetHeight }));
+  const covered = (top: number) =>
+    boxes.reduce((sum, b) => {
+      const ow = Math.min(left + w, b.x + b.w) - Math.max(left, b.x);
+      const oh = Math.min(top + h, b.y + b.h) - Math.max(top, b.y);
+      return sum + (ow > 0 && oh > 0 ? ow * oh * (b.f === el ? 10 : 1) : 0);
+    }, 0);
+  const candidates = [Math.min(tagTop, el.offsetTop) - h - 4, Math.max(tagBottom, el.offsetTop + el.offsetHeight) + 4]
+    .map((top) => Math.min(Math.max(0, top), Math.max(0, H - h)))
+    .sort((a, b) => covered(a) - covered(b));
+  tip.style.left = `${left}px`;
+  tip.style.top = `${candidates[0]}px`;
 }
 
 new ResizeObserver(() => {
@@ -416,6 +432,7 @@ async function startCamera(): Promise<void> {
   await video.play();
   document.body.dataset.camera = 'on';
   stopButton.hidden = false;
+  $('camera2').hidden = true;
   busyText.textContent = 'Loading the models…';
   const estimator = await estimatorReady;
   busy.hidden = true;
@@ -454,6 +471,7 @@ function stopCamera(reason?: string): void {
   video.srcObject = null;
   document.body.dataset.camera = 'off';
   stopButton.hidden = true;
+  $('camera2').hidden = false;
   if (reason) status.textContent = reason;
 }
 
