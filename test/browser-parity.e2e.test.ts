@@ -3,12 +3,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
+import { test } from 'node:test';
 import { createAgeEstimator, type PhotoFaces } from '../src/index.js';
 import { iou } from '../src/detect/index.js';
-import { ensureWebBuilt, groupPhotosDir, launchChromium, startStaticServer } from './chromium.js';
+import { groupPhotosDir, useStaticPage } from './chromium.js';
 
 const photos = readdirSync(groupPhotosDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(groupPhotosDir, f));
 
@@ -19,18 +17,7 @@ interface PageFace {
   box: { x: number; y: number; width: number; height: number };
 }
 
-let server: { app: FastifyInstance; url: string };
-let browser: Browser;
-
-before(async () => {
-  await ensureWebBuilt();
-  server = await startStaticServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.app.close();
-});
+const page$ = useStaticPage();
 
 test('the page on a static server finds the faces Node finds in the 9 group photos, with ages within 0.5 years', async () => {
   assert.equal(photos.length, 9, `group photos in ${groupPhotosDir}`);
@@ -38,10 +25,10 @@ test('the page on a static server finds the faces Node finds in the 9 group phot
   const node = (await estimator.estimatePhotos(photos)) as (PhotoFaces | Error)[];
   await estimator.dispose();
 
-  const page = await browser.newPage();
+  const page = await page$.browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(server.url);
+  await page.goto(page$.url);
   await page.waitForSelector('body[data-models="ready"]', { timeout: 120_000 });
   assert.match((await page.textContent('#privacy')) ?? '', /never leaves this device/);
 

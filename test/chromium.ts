@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
+import { after, before } from 'node:test';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const webRoot = path.join(repoRoot, 'web/dist');
@@ -75,4 +76,33 @@ export async function writeY4m(photo: string, file: string, width = 640, height 
   }
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\nFRAME\n`);
   await writeFile(file, Buffer.concat([header, y, u, v]));
+}
+
+/**
+ * The built page on a static server and a Chromium for the tests of one file: both start before its tests and stop
+ * after them. `prepare` runs first (e.g. to write a fake camera's video); `args` are extra Chromium flags.
+ */
+export function useStaticPage(options: { prepare?: () => Promise<void>; args?: () => string[] } = {}): { readonly url: string; readonly browser: Browser } {
+  let server: { app: FastifyInstance; url: string } | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    await ensureWebBuilt();
+    await options.prepare?.();
+    server = await startStaticServer();
+    browser = await launchChromium(options.args?.() ?? []);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.app.close();
+  });
+  return {
+    get url() {
+      if (!server) throw new Error('the static server has not started (use the page inside a test)');
+      return server.url;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium has not started (use it inside a test)');
+      return browser;
+    },
+  };
 }

@@ -5,25 +5,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { ensureWebBuilt, groupPhotosDir, launchChromium, startStaticServer, webRoot } from './chromium.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { groupPhotosDir, useStaticPage, webRoot } from './chromium.js';
 
 const group = path.join(groupPhotosDir, '2008_002506.jpg');
 
-let server: { app: FastifyInstance; url: string };
-let browser: Browser;
-
-before(async () => {
-  await ensureWebBuilt();
-  server = await startStaticServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.app.close();
-});
+const page$ = useStaticPage();
 
 interface Shown {
   number: number;
@@ -52,7 +40,7 @@ test('the built folder on a plain static server: faces of a group photo found in
   for (const f of ['index.html', 'models/default/howold.json', 'models/default/model.onnx', 'models/detector/ssd_mobilenetv1.onnx', 'models/detector/face_landmark_68.onnx']) {
     assert.ok(readFileSync(path.join(webRoot, f)).length > 0, f);
   }
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await page$.browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -61,7 +49,7 @@ test('the built folder on a plain static server: faces of a group photo found in
   const encodings = new Map<string, string | undefined>();
   page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
 
-  await page.goto(server.url);
+  await page.goto(page$.url);
   await page.waitForSelector('body[data-models="ready"]', { timeout: 120_000 });
   assert.match((await page.textContent('#privacy')) ?? '', /never leaves this device/);
   await page.waitForLoadState('networkidle');

@@ -5,41 +5,28 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { ensureWebBuilt, fakeCameraArgs, groupPhotosDir, launchChromium, startStaticServer, writeY4m } from './chromium.js';
+import { after, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { fakeCameraArgs, groupPhotosDir, useStaticPage, writeY4m } from './chromium.js';
 
 // seven people, close together
 const group = path.join(groupPhotosDir, '2007_007763.jpg');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'howold-webcam-'));
 const video = path.join(scratch, 'camera.y4m');
 
-let server: { app: FastifyInstance; url: string };
-let browser: Browser;
-
-before(async () => {
-  await ensureWebBuilt();
-  await writeY4m(group, video);
-  server = await startStaticServer();
-  browser = await launchChromium(fakeCameraArgs(video));
-});
-after(async () => {
-  await browser?.close();
-  await server?.app.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const page$ = useStaticPage({ prepare: () => writeY4m(group, video), args: () => fakeCameraArgs(video) });
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const frames = (page: Page) => page.evaluate(() => Number(document.body.dataset.frames ?? 0));
 const ages = (page: Page) =>
   page.$$eval('.face', (els) => els.map((el) => [Number((el as HTMLElement).dataset.number), Number((el as HTMLElement).dataset.age)] as [number, number]));
 
 test('camera mode: a still group keeps its face numbers and ages (within 1 year over 5 s); hiding the tab stops the camera', async () => {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await page$.browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(server.url);
+  await page.goto(page$.url);
   await page.waitForSelector('body[data-models="ready"]', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Use the camera' }).first().click();
   await page.waitForSelector('body[data-camera="on"]', { timeout: 30_000 });
