@@ -36,7 +36,8 @@ async function median(fn: () => unknown | Promise<unknown>, rounds = ROUNDS): Pr
 export async function runProfile(modelDir: string, files: string[]): Promise<string> {
   const backend = await loadOnnxBackend();
   const open = async (file: string) => backend.openSession(await readFile(path.join(DETECTOR_MODEL_DIR, file)), 1);
-  const ssd = await open(DETECTOR_FILES.ssd);
+  const ssdFloat = await open(DETECTOR_FILES.ssd);
+  const ssd = await open(DETECTOR_FILES.ssdInt8);
   const lm = await open(DETECTOR_FILES.landmarks);
   const anchors = anchorsFromBytes(await readFile(path.join(DETECTOR_MODEL_DIR, DETECTOR_FILES.anchors)));
   const runner = await createOnnxRunner(path.join(modelDir, 'model.onnx'), { intraOpNumThreads: 1 });
@@ -61,7 +62,9 @@ export async function runProfile(modelDir: string, files: string[]): Promise<str
       const whole = { x: 0, y: 0, width: seen.width, height: seen.height };
       add(`SSD ${label}: input (resize, normalise)`, await median(() => writeNetInput(seen, whole, SSD_INPUT_SIZE, false, SSD_NORMALISATION, input)));
       let out: Record<string, Float32Array> = {};
-      add(`SSD ${label}: session`, await median(async () => (out = await runFloat32(backend.runtime, ssd, input, [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3]))));
+      const dims = [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3];
+      add(`SSD ${label}: session, float (before)`, await median(() => runFloat32(backend.runtime, ssdFloat, input, dims)));
+      add(`SSD ${label}: session, int8 (used)`, await median(async () => (out = await runFloat32(backend.runtime, ssd, input, dims))));
       add(`SSD ${label}: decode + NMS`, await median(() => decodeSsd(out.box_encodings!, out.class_logits!, anchors, seen.width, seen.height, SSD_INPUT_SIZE, 0.5, 100)));
     }
     const crops = found.faces.flatMap((f) => landmarkCrop(f.box, image.width, image.height) ?? []);
@@ -84,7 +87,7 @@ export async function runProfile(modelDir: string, files: string[]): Promise<str
   }
   await estimator.dispose();
   await runner.dispose();
-  await Promise.all([ssd.release(), lm.release()]);
+  await Promise.all([ssd.release(), ssdFloat.release(), lm.release()]);
 
   const lines = [
     `### Per-stage profile (${files.length} group photos, ${faces} faces; mean over the photos of each stage's median of ${ROUNDS} runs, ms per photo)`,

@@ -25,6 +25,12 @@ export interface DetectionEngine {
 /** The files of models/detector (the ONNX exports of face-api's networks, npm run build:detector-onnx). */
 export const DETECTOR_FILES = {
   ssd: 'ssd_mobilenetv1.onnx',
+  /**
+   * The same SSD with int8 convolutions (npm run build:detector-int8), which onnxruntime-node runs: 1.5x faster on
+   * AVX2 / AVX-512 VNNI with the same faces on the group photos, mosaics and FairFace (BENCHMARKS.md). The first
+   * layers and the box predictors stay float: quantising them lost faces.
+   */
+  ssdInt8: 'ssd_mobilenetv1_int8.onnx',
   anchors: 'ssd_mobilenetv1_anchors.bin',
   landmarks: 'face_landmark_68.onnx',
   tiny: 'tiny_face_detector.onnx',
