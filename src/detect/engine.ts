@@ -26,8 +26,9 @@ export interface DetectionEngine {
 export const DETECTOR_FILES = {
   ssd: 'ssd_mobilenetv1.onnx',
   /**
-   * The same SSD with int8 convolutions (npm run build:detector-int8), which onnxruntime-node runs: 1.5x faster on
-   * AVX2 / AVX-512 VNNI with the same faces on the group photos, mosaics and FairFace (BENCHMARKS.md). The first
+   * The same SSD with int8 convolutions (npm run build:detector-int8), which both runtimes run: 1.5x faster on
+   * AVX2 / AVX-512 VNNI with the same faces on the group photos, mosaics and FairFace (BENCHMARKS.md); the browser
+   * entry fetches it too, so Node and the page find the same faces. The first
    * layers and the box predictors stay float: quantising them lost faces.
    */
   ssdInt8: 'ssd_mobilenetv1_int8.onnx',
