@@ -64,7 +64,7 @@ export async function runProfile(modelDir: string, files: string[]): Promise<str
       let out: Record<string, Float32Array> = {};
       const dims = [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3];
       add(`SSD ${label}: session, float (before)`, await median(() => runFloat32(backend.runtime, ssdFloat, input, dims)));
-      add(`SSD ${label}: session, int8 (used)`, await median(async () => (out = await runFloat32(backend.runtime, ssd, input, dims))));
+      add(`SSD ${label}: session, int8 (not on by default)`, await median(async () => (out = await runFloat32(backend.runtime, ssd, input, dims))));
       add(`SSD ${label}: decode + NMS`, await median(() => decodeSsd(out.box_encodings!, out.class_logits!, anchors, seen.width, seen.height, SSD_INPUT_SIZE, 0.5, 100)));
     }
     const crops = found.faces.flatMap((f) => landmarkCrop(f.box, image.width, image.height) ?? []);

@@ -241,7 +241,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   }
   const [ageBytes, ssdBytes, landmarkBytes, tinyBytes, anchorBytes] = await Promise.all([
     fetchModel(modelUrl, 'model.onnx'),
-    fetchModel(detectorUrl, DETECTOR_FILES.ssdInt8),
+    fetchModel(detectorUrl, DETECTOR_FILES.ssd),
     fetchModel(detectorUrl, DETECTOR_FILES.landmarks),
     fetchModel(detectorUrl, DETECTOR_FILES.tiny),
     fetchModel(detectorUrl, DETECTOR_FILES.anchors),
@@ -258,7 +258,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     }
   };
   const runtime = ort as unknown as OrtRuntime;
-  const ssd = await open(ssdBytes, DETECTOR_FILES.ssdInt8);
+  const ssd = await open(ssdBytes, DETECTOR_FILES.ssd);
   const landmarks = await open(landmarkBytes, DETECTOR_FILES.landmarks);
   const tiny = await open(tinyBytes, DETECTOR_FILES.tiny);
   const sessions = { runtime, ssd, landmarks, tiny, anchors: anchorsFromBytes(anchorBytes) };

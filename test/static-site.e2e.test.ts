@@ -37,7 +37,7 @@ async function runPhoto(page: Page, done: number): Promise<Shown[]> {
 
 test('the built folder on a plain static server: faces of a group photo found in the page, the models cached for the next visit', async () => {
   // the build carries the models it loads as its own files
-  for (const f of ['index.html', 'models/default/howold.json', 'models/default/model.onnx', 'models/detector/ssd_mobilenetv1_int8.onnx', 'models/detector/face_landmark_68.onnx']) {
+  for (const f of ['index.html', 'models/default/howold.json', 'models/default/model.onnx', 'models/detector/ssd_mobilenetv1.onnx', 'models/detector/face_landmark_68.onnx']) {
     assert.ok(readFileSync(path.join(webRoot, f)).length > 0, f);
   }
   const context = await page$.browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -56,7 +56,7 @@ test('the built folder on a plain static server: faces of a group photo found in
   assert.equal(await page.locator('#server-choice').isVisible(), false, 'no server option on a static host');
   const firstVisit = await page.evaluate(() => (window as unknown as { howoldLoadedBytes: number }).howoldLoadedBytes);
   assert.ok(firstVisit > 5e6, `${firstVisit} bytes of models and runtime on the first visit`);
-  for (const f of ['/models/default/model.onnx', '/models/detector/ssd_mobilenetv1_int8.onnx']) assert.ok(fromNetwork.includes(f), `${f} fetched on the first visit`);
+  for (const f of ['/models/default/model.onnx', '/models/detector/ssd_mobilenetv1.onnx']) assert.ok(fromNetwork.includes(f), `${f} fetched on the first visit`);
   // the build's brotli files, sent by a server that looks for them (the wasm runtime: 14.2 MB, 2.7 MB in brotli)
   const wasm = [...encodings].find(([p]) => p.endsWith('.wasm'));
   assert.equal(wasm?.[1], 'br', `the wasm runtime ${wasm?.[0]} sent as ${wasm?.[1]}`);

@@ -26,10 +26,10 @@ export interface DetectionEngine {
 export const DETECTOR_FILES = {
   ssd: 'ssd_mobilenetv1.onnx',
   /**
-   * The same SSD with int8 convolutions (npm run build:detector-int8), which both runtimes run: 1.5x faster on
-   * AVX2 / AVX-512 VNNI with the same faces on the group photos, mosaics and FairFace (BENCHMARKS.md); the browser
-   * entry fetches it too, so Node and the page find the same faces. The first
-   * layers and the box predictors stay float: quantising them lost faces.
+   * The same SSD with int8 convolutions (npm run build:detector-int8): 1.5x faster on AVX2 / AVX-512 VNNI with the
+   * same faces on the group photos, mosaics and FairFace, but not used yet: onnxruntime-node and onnxruntime-web
+   * round its int8 kernels differently, and one group-photo face's age then differs by 1.5 years between Node and
+   * the page (BENCHMARKS.md, "Speed on AMD EPYC").
    */
   ssdInt8: 'ssd_mobilenetv1_int8.onnx',
   anchors: 'ssd_mobilenetv1_anchors.bin',

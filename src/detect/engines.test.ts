@@ -53,18 +53,7 @@ describe('ONNX engine against TF.js (face-api)', () => {
     assert.equal(get('tfjs', 'photo').engine, 'tfjs');
   });
 
-  // Crop mode runs the float networks exported from face-api's weights: the same numbers to rounding. Photo mode's
-  // SSD on onnxruntime-node is the int8 one (DETECTOR_FILES.ssdInt8): the same faces, boxes and scores off a little.
-  const EXACT = { minIou: 0.9, maxPoint: 1 };
-  const INT8_SSD = { minIou: 0.8, maxPoint: 5 };
-
-  async function parity(
-    t: { diagnostic(message: string): void },
-    what: string,
-    mode: DetectorMode,
-    images: Array<[string, RgbImage]>,
-    limits = mode === 'crop' ? EXACT : INT8_SSD,
-  ): Promise<void> {
+  async function parity(t: { diagnostic(message: string): void }, what: string, mode: DetectorMode, images: Array<[string, RgbImage]>): Promise<void> {
     const p: Parity = { faces: 0, minIou: 1, maxPointError: 0, maxScoreError: 0 };
     for (const [file, image] of images) compare(file, await get('onnx', mode).detect(image), await get('tfjs', mode).detect(image), p);
     t.diagnostic(
@@ -72,11 +61,11 @@ describe('ONNX engine against TF.js (face-api)', () => {
         `max score difference ${p.maxScoreError.toExponential(1)}`,
     );
     assert.ok(p.faces > 0);
-    assert.ok(p.minIou >= limits.minIou, `min IoU ${p.minIou}`);
-    assert.ok(p.maxPointError <= limits.maxPoint, `landmarks up to ${p.maxPointError} px apart`);
+    assert.ok(p.minIou >= 0.9, `min IoU ${p.minIou}`);
+    assert.ok(p.maxPointError <= 1, `landmarks up to ${p.maxPointError} px apart`);
   }
 
-  test('group photos, photo mode (int8 SSD): same faces, IoU >= 0.8, landmarks within 5 px', async (t) => {
+  test('group photos, photo mode: same faces, IoU >= 0.9, landmarks within 1 px', async (t) => {
     const files = readdirSync(groupDir).filter((f) => f.endsWith('.jpg')).sort();
     const images = await Promise.all(files.map(async (f) => [f, await decodeImage(path.join(groupDir, f))] as [string, RgbImage]));
     await parity(t, 'group photos', 'photo', images);

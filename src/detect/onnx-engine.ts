@@ -19,7 +19,7 @@ async function openSessions(dir: string): Promise<DetectorSessions & { note?: st
   const open = async (file: string) => backend.openSession(await readFile(path.join(dir, file)), 1);
   const opened: OrtSession[] = [];
   try {
-    for (const file of [DETECTOR_FILES.ssdInt8, DETECTOR_FILES.landmarks, DETECTOR_FILES.tiny]) opened.push(await open(file));
+    for (const file of [DETECTOR_FILES.ssd, DETECTOR_FILES.landmarks, DETECTOR_FILES.tiny]) opened.push(await open(file));
     const anchors = anchorsFromBytes(await readFile(path.join(dir, DETECTOR_FILES.anchors)));
     const [ssd, landmarks, tiny] = opened as [OrtSession, OrtSession, OrtSession];
     return { runtime: backend.runtime, ssd, landmarks, tiny, anchors, ...(backend.note === undefined ? {} : { note: backend.note }) };
