@@ -11,6 +11,7 @@ import { prepareShards } from '../src/data/prepare.js';
 import { shardName, streamShards, writeIndex } from '../src/data/shards.js';
 import { DEFAULT_MARGIN } from '../src/image/align.js';
 import { sampleRows } from '../src/eval/evaluate.js';
+import { cpuLine } from './cpu.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../..');
 const utkface = resolve(repo, '../shared/datasets/utkface');
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       ['stream shards, 100k faces', `${large.facesPerSecond.toFixed(0)} faces/s`, `peak RSS ${large.peakRssMb.toFixed(0)} MB`],
       ['RSS growth 10k → 100k', `${(large.peakRssMb - small.peakRssMb).toFixed(1)} MB`, ''],
     ];
+    console.log(`CPU: ${cpuLine()}`);
     console.log('| what | rate | notes |\n|---|---|---|');
     for (const r of rows_) console.log(`| ${r.join(' | ')} |`);
   } finally {

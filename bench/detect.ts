@@ -15,6 +15,7 @@ import { matchDetections, readFaceBoxes } from '../src/eval/detection.js';
 import { DEFAULT_MARGIN, alignFace } from '../src/image/align.js';
 import { decodeImage } from '../src/image/decode.js';
 import { initBackend } from '../src/tf/backend.js';
+import { cpuLine } from './cpu.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const datasets = path.resolve(repoRoot, '../shared/datasets');
@@ -50,6 +51,7 @@ const groupDir = path.join(datasets, 'group-photos');
 const groupFiles = readdirSync(groupDir).filter((f) => f.endsWith('.jpg')).sort();
 const groupPhotos = await Promise.all(groupFiles.map((f) => decodeImage(path.join(groupDir, f))));
 const only = arg('--only');
+process.stdout.write(`CPU: ${cpuLine()}\n`);
 const engineArg = arg('--engine') as DetectorEngine | undefined;
 
 /** The settings compared: what photo mode did before the padded pass, the defaults, and the other choices. */

@@ -7,6 +7,7 @@ import { compactCnn, randomArray } from '../src/export/testing.js';
 import { createOnnxRunner, type ModelRunner } from '../src/infer/onnx-runner.js';
 import { createTfjsRunner } from '../src/infer/tfjs-runner.js';
 import { initBackend } from '../src/tf/backend.js';
+import { cpuLine } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
@@ -37,6 +38,7 @@ const tfjs = createTfjsRunner(model);
 rows.push([`TF.js ${backend} predict`, await imagesPerSecond(tfjs, 1), await imagesPerSecond(tfjs, 32)]);
 await tfjs.dispose();
 
+console.log(`CPU: ${cpuLine()}`);
 console.log(`compact CNN 64x64, ${(bytes.length / 1e6).toFixed(1)} MB ONNX; median per call; load average ${loadavg()[0].toFixed(2)}`);
 console.log('| engine | batch 1 img/s | batch 32 img/s |\n|---|---|---|');
 for (const [name, b1, b32] of rows) console.log(`| ${name} | ${b1.toFixed(0)} | ${b32.toFixed(0)} |`);

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import sharp from 'sharp';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import { createAgeEstimator, decodeImage, DEFAULT_MODEL_DIR, type RgbImage } from '../src/index.js';
 import { initBackend, tf } from '../src/tf/backend.js';
+import { cpuLine } from './cpu.js';
+import { runProfile } from './profile.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     connections: { type: 'string', default: '8' },
     'no-write': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const modelDir = path.resolve(args.model ?? process.env.HOWOLD_MODEL ?? DEFAULT_MODEL_DIR);
@@ -47,6 +50,13 @@ async function time(fn: () => Promise<unknown>, minRuns = 5): Promise<number> {
     times.push(performance.now() - start);
   }
   return median(times);
+}
+
+process.stderr.write(`CPU: ${cpuLine()}\n`);
+if (args.profile) {
+  // --profile: the per-stage profile only (no face-api comparison, no server, BENCHMARKS.md untouched)
+  process.stdout.write(await runProfile(modelDir, groupPhotos.map((f) => path.join(groupDir, f))));
+  process.exit(0);
 }
 
 // ---- (a) age model alone ------------------------------------------------------------------------------------
@@ -155,7 +165,7 @@ const lines: string[] = [];
 lines.push('## Prediction speed');
 lines.push('');
 lines.push(
-  `Measured by \`npm run bench:predict\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
+  `Measured by \`npm run bench:predict\` on ${new Date().toISOString().slice(0, 10)}: ${cpuLine()}, ` +
     `Node ${process.version}, load average ${loadAtStart} at the start (a training job shares the machine). Model: ${modelName}` +
     `${isDefaultModel ? ' (the shipped models/default)' : `, from ${path.basename(modelDir)} — NOT the shipped model (see the note below)`}.`,
 );

@@ -9,7 +9,8 @@
 // BENCH_QUEUE_SYNTHETIC (default 100000).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { cpuLine } from './cpu.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
     const split = splitDataset(sample, { seed: 1 });
     const rows: PrepareRow[] = sample.map((r) => ({ ...r, split: split.splitOf(r.path)! }));
     const cores = availableParallelism();
-    console.log(`CPU: ${cpus()[0]?.model.trim()}; cores available to this process: ${cores}; ${rows.length} UTKFace faces, ${SHARD} rows per shard (= per queue job), crop mode, 112 px`);
+    console.log(`CPU: ${cpuLine()}; cores available to this process: ${cores}; ${rows.length} UTKFace faces, ${SHARD} rows per shard (= per queue job), crop mode, 112 px`);
 
     // in-process: worker threads of one process
     const inProcess: { workers: number; perImage: number; total: number }[] = [];

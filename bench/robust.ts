@@ -7,7 +7,7 @@
 //   npm run bench:robust -- [--model DIR] [--limit N] [--conditions a,b] [--seed N] [--json out.json] [--markdown]
 // (clean is always among the conditions; --data DIR points at another copy of UTKFace's aligned crops)
 import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import {
   type FaceOutcome,
 } from '../src/eval/robustness.js';
 import { createScene, renderFace, type Placement } from '../src/eval/scenes.js';
+import { cpuLine } from './cpu.js';
 
 /**
  * Faces by default: all 25 conditions cost ~2.05 s of CPU per face on one core of the AMD EPYC BENCHMARKS.md
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   const consistency = modeConsistency(rows.map((r) => r.age), cropAges, photo200.map((o) => o.age));
   const wallSeconds = (performance.now() - started) / 1000;
   const cpuSeconds = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cpu = cpuLine();
   const report: Report = {
     date: new Date().toISOString(),
     cpu,

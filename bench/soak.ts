@@ -3,12 +3,13 @@
 // count of answers that were not 2xx or 4xx (5xx, socket errors, timeouts): the target is < 50 MB and 0.
 //   npm run bench:soak [-- --duration 600 --interval 10 --connections 8]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startServer } from '../src/server/app.js';
 import { writeCorpus } from '../test/fuzz/corpus.js';
+import { cpuLine } from './cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,7 @@ await server.app.close();
 rmSync(dir, { recursive: true, force: true });
 
 const total = (s: Sample) => s.server + s.workers.reduce((a, b) => a + b, 0);
-console.log(`CPU: ${cpus()[0]?.model.trim()} (${cpus().length} cores; this process on ${process.env.TASKSET ?? 'the cores it was given'})`);
+console.log(`CPU: ${cpuLine()} (this process on ${process.env.TASKSET ?? 'the cores it was given'})`);
 console.log(`${cases.length} bodies (${good} good, ${cases.length - good} bad) in turn, ${connections} connections, ${duration} s, ${health.workers} worker(s)`);
 console.log('t (s)\tserver MB\tworkers MB\ttotal MB');
 for (const s of samples) console.log(`${s.t.toFixed(0)}\t${mb(s.server)}\t${s.workers.map(mb).join(' + ')}\t${mb(total(s))}`);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createModelAsync, getModelEntry, listModels } from '../src/models/index.js';
 import { initBackend, tf } from '../src/tf/backend.js';
 import { REPLACEABLE_KERNELS, registerTrainingKernels, type ReplaceableKernel } from '../src/train/kernels/index.js';
+import { cpuLine } from './cpu.js';
 
 interface Job {
   model: string;
@@ -152,6 +153,7 @@ if (process.argv[2] === '--child') {
     if (parallel > 1) jobs.push({ ...base, replace: 'default', label: `all training kernels, data-parallel x${parallel} (threads)`, workers: parallel });
   }
   const load = loadavg()[0].toFixed(2);
+  console.log(`CPU: ${cpuLine()}`);
   console.log('| model | kernels | batch | ms/step | img/s | vs 1 thread | peak RSS (MB) |\n|---|---|---|---|---|---|---|');
   const single = new Map<string, number>();
   for (const job of jobs) {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { vectorExtensions } from './cpu.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ function cpuModel(): string {
   }
   return cpus()[0]?.model ?? 'unknown CPU';
 }
-const cpu = cpuModel();
+const cpu = `${cpuModel()}, ${vectorExtensions().join(' ') || 'vector extensions unknown'}`;
 console.log(`# load average at the start ${loadavg()[0]!.toFixed(2)} (other jobs on the machine slow every figure alike)`);
 const say = (what: string, figure: string) => console.log(`${what.padEnd(58)} ${figure.padEnd(34)} [${cpu}]`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -25,6 +25,13 @@ export interface DetectionEngine {
 /** The files of models/detector (the ONNX exports of face-api's networks, npm run build:detector-onnx). */
 export const DETECTOR_FILES = {
   ssd: 'ssd_mobilenetv1.onnx',
+  /**
+   * The same SSD with int8 convolutions (npm run build:detector-int8): 1.5x faster on AVX2 / AVX-512 VNNI with the
+   * same faces on the group photos, mosaics and FairFace, but not used yet: onnxruntime-node and onnxruntime-web
+   * round its int8 kernels differently, and one group-photo face's age then differs by 1.5 years between Node and
+   * the page (BENCHMARKS.md, "Speed on AMD EPYC").
+   */
+  ssdInt8: 'ssd_mobilenetv1_int8.onnx',
   anchors: 'ssd_mobilenetv1_anchors.bin',
   landmarks: 'face_landmark_68.onnx',
   tiny: 'tiny_face_detector.onnx',

@@ -95,15 +95,47 @@ export function writeNetInput(
     x0[x] = xs.lo[x]! >= 0 ? xs.lo[x]! * 3 : -1;
     x1[x] = xs.hi[x]! >= 0 ? xs.hi[x]! * 3 : -1;
   }
-  let o = offset;
+  // Same arithmetic as the four-pixel form (t = tl + (tr - tl) ax, b likewise, t + (b - t) ay), with the zero
+  // padding's cases taken out of the inner loop: rows wholly in the padding are one value, and only the columns
+  // next to the padding need the per-pixel checks.
+  const pad0 = -m0 * inv;
+  const pad1 = -m1 * inv;
+  const pad2 = -m2 * inv;
+  const rowBytes = size * 3;
   for (let y = 0; y < size; y++) {
+    const o = offset + y * rowBytes;
     const top = ys.lo[y]! >= 0 ? ys.lo[y]! * stride : -1;
     const bottom = ys.hi[y]! >= 0 ? ys.hi[y]! * stride : -1;
     const ay = ys.frac[y]!;
-    for (let x = 0; x < size; x++, o += 3) {
+    if (top < 0 && bottom < 0) {
+      for (let k = o; k < o + rowBytes; k += 3) {
+        out[k] = pad0;
+        out[k + 1] = pad1;
+        out[k + 2] = pad2;
+      }
+      continue;
+    }
+    for (let x = 0; x < size; x++) {
       const ax = xs.frac[x]!;
       const l = x0[x]!;
       const r = x1[x]!;
+      const k = o + x * 3;
+      if (top >= 0 && bottom >= 0 && l >= 0 && r >= 0) {
+        const tl = top + l;
+        const tr = top + r;
+        const bl = bottom + l;
+        const br = bottom + r;
+        let t = data[tl]! + (data[tr]! - data[tl]!) * ax;
+        let b = data[bl]! + (data[br]! - data[bl]!) * ax;
+        out[k] = (t + (b - t) * ay - m0) * inv;
+        t = data[tl + 1]! + (data[tr + 1]! - data[tl + 1]!) * ax;
+        b = data[bl + 1]! + (data[br + 1]! - data[bl + 1]!) * ax;
+        out[k + 1] = (t + (b - t) * ay - m1) * inv;
+        t = data[tl + 2]! + (data[tr + 2]! - data[tl + 2]!) * ax;
+        b = data[bl + 2]! + (data[br + 2]! - data[bl + 2]!) * ax;
+        out[k + 2] = (t + (b - t) * ay - m2) * inv;
+        continue;
+      }
       // Offsets of the four source pixels, -1 where one falls in the zero padding.
       const tl = top >= 0 && l >= 0 ? top + l : -1;
       const tr = top >= 0 && r >= 0 ? top + r : -1;
@@ -116,7 +148,7 @@ export function writeNetInput(
         const vbr = br >= 0 ? data[br + ch]! : 0;
         const t = vtl + (vtr - vtl) * ax;
         const b = vbl + (vbr - vbl) * ax;
-        out[o + ch] = (t + (b - t) * ay - (ch === 0 ? m0 : ch === 1 ? m1 : m2)) * inv;
+        out[k + ch] = (t + (b - t) * ay - (ch === 0 ? m0 : ch === 1 ? m1 : m2)) * inv;
       }
     }
   }

@@ -167,7 +167,8 @@ export interface ModelProto {
 
 let root: protobuf.Root | undefined;
 
-function modelType(): protobuf.Type {
+/** The ModelProto message type (for tools that edit a model graph, e.g. scripts/quantize-ssd.ts). */
+export function modelType(): protobuf.Type {
   root ??= protobuf.parse(SCHEMA, { keepCase: false }).root;
   return root.lookupType('onnx.ModelProto');
 }
