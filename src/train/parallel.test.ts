@@ -64,7 +64,7 @@ describe('data-parallel training (workers)', () => {
   it('compact CNN: 2 workers give the weights of 1 worker on the same batches (BatchNorm on moving statistics)', async () => {
     const data = await batches(3, 16);
     assert.equal(data.length, 3);
-    const options: FitOptions = { epochs: 1, batchSize: 16, preprocessing: { inputSize: 64, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], margin: 1.6, align: 'eyes' }, optimizer: 'adam', lr: 1e-3, loss: 'dex', augment: false, seed: 2 };
+    const options: FitOptions = { epochs: 1, batchSize: 16, preprocessing: { inputSize: 64, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], margin: 1.6, align: 'eyes' }, optimizer: 'sgd', lr: 0.05, momentum: 0, loss: 'dex', augment: false, seed: 2 };
     const trained: Float32Array[][] = [];
     let initial: Float32Array[] = [];
     for (const workers of [1, 2]) {
@@ -77,9 +77,12 @@ describe('data-parallel training (workers)', () => {
       trained.push(await weightsOf(model));
       model.dispose();
     }
-    assert.ok(maxDiff(initial, trained[0]!) > 1e-4, 'training moved the weights');
+    // plain SGD: a difference in the gradients' rounding stays that small in the weights (Adam divides it by
+    // the gradients' own size, so a weight whose gradient is ~0 can move by a whole step either way)
+    const moved = maxDiff(initial, trained[0]!);
     const diff = maxDiff(trained[0]!, trained[1]!);
-    assert.ok(diff < 1e-5, `1 vs 2 workers: max weight difference ${diff}`);
+    assert.ok(moved > 1e-3, `training moved the weights by ${moved}`);
+    assert.ok(diff < 1e-4 * moved, `1 vs 2 workers: max weight difference ${diff} (largest update ${moved})`);
   });
 
   it('a run with --workers 2 stopped after a checkpoint resumes to the weights of an uninterrupted one', async () => {
@@ -95,6 +98,6 @@ describe('data-parallel training (workers)', () => {
     const diff = maxDiff(await weightsOf(a.model), await weightsOf(b.model));
     a.model.dispose();
     b.model.dispose();
-    assert.ok(diff < 1e-5, `straight vs resumed: max weight difference ${diff}`);
+    assert.ok(diff < 1e-6, `straight vs resumed: max weight difference ${diff}`);
   });
 });
