@@ -8,6 +8,10 @@ import { createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRa
 import { mixSeed } from '../core/rng.js';
 import { constant, createSchedule, type Schedule, type ScheduleSpec } from './schedules.js';
 import { batchToInput, batchToTargets, type Augmentation, type TargetSpec } from './tensors.js';
+import { startGradientPool, type GradientPool } from './parallel.js';
+import { batchMetrics, outputsOf, stepGradients, type StepSpec } from './step.js';
+
+export { gaussianTargets } from './step.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
 
 export interface FitOptions {
@@ -48,6 +52,11 @@ export interface FitOptions {
    * crowded in some ages (see balance.ts). Absent: every face weighs 1.
    */
   ageWeights?: Float32Array;
+  /**
+   * Threads computing each batch's gradients: the main thread and workers - 1 worker threads, each on a share of
+   * the batch (parallel.ts). Default 1.
+   */
+  workers?: number;
   /** Distillation: the age target mixes the label with a frozen teacher's age on the same augmented input. */
   distill?: DistillOptions;
 }
@@ -61,15 +70,6 @@ export interface DistillOptions {
   sigma?: number;
 }
 
-/** Gaussian distributions over ages 0..classes-1 around each of `ages` (clipped at the ends and renormalised). */
-export function gaussianTargets(ages: tf.Tensor1D, classes: number, sigma: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const k = tf.range(0, classes, 1, 'float32').expandDims(0);
-    const d = tf.sub(k, tf.clipByValue(ages, 0, classes - 1).expandDims(1));
-    const g = tf.exp(tf.div(tf.neg(tf.square(d)), 2 * sigma * sigma));
-    return tf.div(g, tf.sum(g, 1, true)) as tf.Tensor2D;
-  });
-}
 
 /**
  * Training batches for one epoch. Called once per epoch with the epoch number, so a data source can seed its
@@ -138,31 +138,7 @@ function resolveSchedule(options: FitOptions): Schedule {
   return createSchedule(s, options.lr);
 }
 
-function outputsOf(model: tf.LayersModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
-  const out = model.apply(x, { training }) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(out) ? out : [out];
-}
 
-interface StepMetrics {
-  loss: number;
-  ageLoss: number;
-  absError: number;
-  genderLoss: number;
-  genderCorrect: number;
-  genderCount: number;
-}
-
-/** Sum of |expected age - age| and, for the gender head, correct count among labelled faces. */
-function batchMetrics(probs: tf.Tensor2D, ages: tf.Tensor1D, gender?: tf.Tensor2D, genderTarget?: tf.Tensor2D, genderWeight?: tf.Tensor1D) {
-  const errors = tf.abs(tf.sub(expectedAgeOf(probs), ages));
-  const absError = tf.sum(errors);
-  let correct: tf.Tensor = tf.scalar(0);
-  if (gender && genderTarget && genderWeight) {
-    const hit = tf.cast(tf.equal(tf.argMax(gender, 1), tf.argMax(genderTarget, 1)), 'float32');
-    correct = tf.sum(tf.mul(hit, genderWeight));
-  }
-  return { errors, absError, correct };
-}
 
 /** Averages of a whole pass over `data` in inference mode. */
 export interface EvalMetrics {
@@ -272,47 +248,50 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   const history: History = { epoch: [], history: {} };
   let unfreeze = () => {};
 
-  const ageWeights = options.ageWeights;
+  const spec: StepSpec = {
+    preprocessing: options.preprocessing,
+    loss: kind,
+    meanVariance: options.meanVariance,
+    targets: targetSpec,
+    genderLossWeight: genderWeight,
+    augment,
+    ageWeights: options.ageWeights,
+    ageHead: heads.age,
+    genderHead: heads.gender,
+  };
   const distill = options.distill;
-  const step = (batch: FaceBatch, lr: number): tf.Tensor1D =>
-    tf.tidy(() => {
-      const x = batchToInput(batch, options.preprocessing, { augment, seed: mixSeed(seed, state.step) });
-      const t = batchToTargets(batch, targetSpec);
-      const sampleWeights = ageWeights ? tf.tensor1d(Array.from(batch.ages, (a) => ageWeights[Math.min(ageWeights.length - 1, Math.max(0, Math.round(a)))]!)) : undefined;
-      let ageTarget = t.age;
-      let targetAges = t.ages;
-      if (distill) {
-        const teacherAges = tf.reshape(outputsOf(distill.teacher, x, false)[0]!, [-1]) as tf.Tensor1D;
-        const w = distill.weight;
-        ageTarget = tf.add(tf.mul(1 - w, t.age), tf.mul(w, gaussianTargets(teacherAges, heads.classes, distill.sigma ?? 3))) as tf.Tensor2D;
-        targetAges = tf.add(tf.mul(1 - w, t.ages), tf.mul(w, teacherAges)) as tf.Tensor1D;
-      }
-      let metrics: tf.Tensor1D | undefined;
-      const { grads } = tf.variableGrads(() => {
-        const outs = outputsOf(model, x, true);
-        const probs = outs[heads.age] as tf.Tensor2D;
-        const lossAge = ageLoss(kind, ageTarget, probs, targetAges, options.meanVariance, sampleWeights);
-        let total: tf.Scalar = lossAge;
-        let lossGender: tf.Scalar = tf.scalar(0);
-        const gender = heads.gender !== undefined ? (outs[heads.gender] as tf.Tensor2D) : undefined;
-        if (gender) {
-          lossGender = weightedMean(crossEntropyPerSample(t.gender, gender), t.genderWeight);
-          total = tf.add(total, tf.mul(genderWeight, lossGender));
-        }
-        for (const reg of model.calculateLosses()) total = tf.add(total, reg);
-        const m = batchMetrics(probs, t.ages, gender, t.gender, t.genderWeight);
-        metrics = tf.keep(tf.stack([total, lossAge, m.absError, lossGender, m.correct, tf.sum(t.genderWeight)]) as tf.Tensor1D);
-        return total;
-      }, variables);
-      setLearningRate(optimizer, lr);
-      // By position, so each optimizer slot stays tied to the same variable whatever the gradient order.
-      optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
-      return metrics!;
+  const teacher = distill ? { model: distill.teacher, weight: distill.weight, sigma: distill.sigma ?? 3 } : undefined;
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1 (got ${workers})`);
+  if (workers > 1 && teacher) throw new Error('distillation runs on one worker only (the teacher is not copied to the workers)');
+  let pool: GradientPool | undefined;
+  const apply = (grads: tf.Tensor[], lr: number) => {
+    setLearningRate(optimizer, lr);
+    // By position, so each optimizer slot stays tied to the same variable whatever the gradient order.
+    optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
+  };
+  const step = async (batch: FaceBatch, lr: number): Promise<number[]> => {
+    const seedOfStep = mixSeed(seed, state.step);
+    if (pool) {
+      const { grads, metrics } = await pool.gradients(batch, seedOfStep, (part, s) => stepGradients(model, variables, part, spec, s));
+      tf.tidy(() => apply(grads, lr));
+      tf.dispose(grads);
+      return metrics;
+    }
+    const metrics = tf.tidy(() => {
+      const r = stepGradients(model, variables, batch, spec, seedOfStep, teacher);
+      apply(r.grads, lr);
+      return r.metrics;
     });
+    const values = Array.from(await metrics.data());
+    metrics.dispose();
+    return values;
+  };
 
   try {
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
     unfreeze = freezeBatchNormStatistics(model);
+    if (workers > 1) pool = await startGradientPool(model, variables, workers, spec);
     await runCallbacks(callbacks, (cb) => cb.onTrainBegin?.(ctx));
     for (let epoch = initial.epoch; epoch < options.epochs && !ctx.stopTraining; epoch++) {
       if (epoch !== initial.epoch) {
@@ -331,10 +310,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
         }
         if (batch.count === 0) continue;
         const lr = schedule(state.step);
-        const metrics = step(batch, lr);
-        const values = await metrics.data();
-        metrics.dispose();
-        const [loss, lossAge, absError, lossGender, genderCorrect, genderCount] = Array.from(values) as number[];
+        const [loss, lossAge, absError, lossGender, genderCorrect, genderCount] = await step(batch, lr);
         if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${state.step + 1}: lower the learning rate`);
         const now = performance.now();
         const seconds = (now - last) / 1000;
@@ -414,5 +390,6 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
       }
     }
     disposeOptimizer(optimizer);
+    await pool?.dispose();
   }
 }

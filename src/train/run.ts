@@ -91,6 +91,8 @@ export interface RunConfig extends TrainingDefaults {
   bufferSize?: number;
   /** Layer-name prefixes to make trainable before training ('all' for every layer): unfreezes a pretrained backbone. */
   unfreeze?: string[];
+  /** Threads sharing each batch's gradients (fit's `workers`); default 1. */
+  workers?: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -302,13 +304,15 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
 }
 
 /** Continues the run in `runDir` from its checkpoint (or from the start if it was killed before the first). */
-export async function resumeRun(runDir: string, overrides: { epochs?: number } = {}, hooks: RunHooks = {}): Promise<RunResult> {
+export async function resumeRun(runDir: string, overrides: { epochs?: number; workers?: number } = {}, hooks: RunHooks = {}): Promise<RunResult> {
   const dir = resolve(runDir);
   const file = await readConfigFile(dir);
   if (overrides.epochs !== undefined && overrides.epochs !== file.config.epochs) {
     file.config = { ...file.config, epochs: overrides.epochs };
     await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
   }
+  // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
+  if (overrides.workers !== undefined) file.config = { ...file.config, workers: overrides.workers };
   file.config.out = dir;
   const index = await readShardIndex(file.config.data);
   const checkpointDir = join(dir, 'checkpoint');
@@ -421,6 +425,7 @@ async function execute(
       initialTotals: checkpoint?.state.totals,
       optimizerState,
       seed: config.seed,
+      workers: config.workers,
     });
     tf.dispose(checkpoint?.optimizerState?.map((w) => w.tensor) ?? []);
     teacher?.dispose();

@@ -36,6 +36,7 @@ interface TrainCliOptions {
   balance?: number;
   distill?: number;
   augmentation?: AugmentationName;
+  workers?: number;
 }
 
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
@@ -60,8 +61,8 @@ function summary(result: RunResult): string {
 /** Rejects flag combinations commander cannot express. */
 function validate(o: TrainCliOptions): void {
   if (o.resume !== undefined) {
-    const extra = (Object.keys(o) as (keyof TrainCliOptions)[]).filter((k) => k !== 'resume' && k !== 'epochs' && o[k] !== undefined);
-    if (extra.length > 0) throw new ArgumentError(`--resume continues a run with its own settings; only --epochs may change (got --${extra[0]})`);
+    const extra = (Object.keys(o) as (keyof TrainCliOptions)[]).filter((k) => k !== 'resume' && k !== 'epochs' && k !== 'workers' && o[k] !== undefined);
+    if (extra.length > 0) throw new ArgumentError(`--resume continues a run with its own settings; only --epochs and --workers may change (got --${extra[0]})`);
     return;
   }
   if (!o.data || !o.out) throw new ArgumentError('Expected --data SHARDS and --out RUNDIR (or --resume RUNDIR)');
@@ -74,7 +75,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
   const backend = await initTrainingBackend();
   process.stderr.write(`backend: ${backend}\n`);
   const hooks = { progress: new ProgressBar(), log: (line: string) => process.stderr.write(`${line}\n`) };
-  if (o.resume !== undefined) return resumeRun(o.resume, { epochs: o.epochs }, hooks);
+  if (o.resume !== undefined) return resumeRun(o.resume, { epochs: o.epochs, workers: o.workers }, hooks);
   const options: StartOptions = {
     data: o.data!,
     out: o.out!,
@@ -101,6 +102,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     balance: o.balance,
     distill: o.distill,
     augmentation: o.augmentation,
+    workers: o.workers,
   };
   return startRun(options, hooks);
 }
@@ -136,6 +138,7 @@ export function register(program: Command): void {
     .option('--distill <x>', "share of face-api's original AgeGenderNet (the teacher, on the same augmented face) in the age targets, 0..1", number('--distill', 0, 1))
     .option('--gender-weight <x>', "weight of the gender head's loss (0: train the age head alone)", number('--gender-weight', 0))
     .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--workers <n>', 'threads sharing each batch (data-parallel: each computes the gradients of 1/N of it, averaged); default 1', integer('--workers', 1))
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
     .action(async (options: TrainCliOptions) => {
       const result = await runTrain(options);
