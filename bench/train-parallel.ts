@@ -7,6 +7,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import { startWorker } from '../src/core/ts-worker.js';
+import { benchOptimizer, syntheticBatch } from './synthetic-batch.js';
 
 export interface ParallelJob {
   model: string;
@@ -104,19 +105,8 @@ async function runWorker(): Promise<void> {
   const size = entry.preprocessing.inputSize;
   const sub = init.batch / init.workers;
   // each worker's slice of a batch: its own inputs, labels spread as in bench/train.ts
-  const x = tf.randomNormal([sub, size, size, 3], 0, 1, 'float32', 1 + init.index);
-  const targets = model.outputs.map((out, i) =>
-    tf.tidy(() => {
-      const classes = out.shape[1] as number;
-      const labels = Array.from({ length: sub }, (_, k) => ((init.index * sub + k) * 37 + i) % classes);
-      return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
-    }),
-  );
-  const training = entry.defaultTraining ?? {};
-  const optimizer =
-    training.optimizer === 'sgd'
-      ? tf.train.momentum(training.lr ?? 0.01, training.momentum ?? 0, training.nesterov ?? false)
-      : tf.train.adam(training.lr ?? 1e-3);
+  const { x, targets } = syntheticBatch(tf, model, size, sub, init.index * sub, 1 + init.index);
+  const optimizer = benchOptimizer(tf, entry);
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: Variable }).val);
   const offsets: number[] = [];
   let params = 0;

@@ -17,6 +17,7 @@ import { createModelAsync, getModelEntry, listModels } from '../src/models/index
 import { initBackend, tf } from '../src/tf/backend.js';
 import { REPLACEABLE_KERNELS, registerTrainingKernels, type ReplaceableKernel } from '../src/train/kernels/index.js';
 import { cpuLine } from './cpu.js';
+import { benchOptimizer, syntheticBatch } from './synthetic-batch.js';
 
 interface Job {
   model: string;
@@ -69,19 +70,8 @@ async function runJob(job: Job): Promise<Result> {
   const entry = getModelEntry(job.model);
   const model = await createModelAsync(job.model, { seed: 1, ...job.options });
   const size = entry.preprocessing.inputSize;
-  const x = tf.randomNormal([job.batch, size, size, 3], 0, 1, 'float32', 1);
-  const targets = model.outputs.map((out, i) =>
-    tf.tidy(() => {
-      const classes = out.shape[1] as number;
-      const labels = Array.from({ length: job.batch }, (_, k) => (k * 37 + i) % classes);
-      return tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
-    }),
-  );
-  const training = entry.defaultTraining ?? {};
-  const optimizer =
-    training.optimizer === 'sgd'
-      ? tf.train.momentum(training.lr ?? 0.01, training.momentum ?? 0, training.nesterov ?? false)
-      : tf.train.adam(training.lr ?? 1e-3);
+  const { x, targets } = syntheticBatch(tf, model, size, job.batch);
+  const optimizer = benchOptimizer(tf, entry);
   const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   // The trainer's step (src/train/fit.ts): variableGrads of the loss, then applyGradients.
   const step = () =>
