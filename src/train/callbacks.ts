@@ -7,9 +7,9 @@ import type { FaceBatch } from '../data/batch.js';
 import { tf } from '../tf/backend.js';
 import { filterJsonl, readJsonl } from '../core/atomic.js';
 import { saveCheckpoint } from './checkpoint.js';
-import { findHeads } from './fit.js';
+import { findHeads } from '../models/heads.js';
 import { expectedAgeOf } from './losses.js';
-import { loadModel, saveModel, type ModelMetaInput } from './model-io.js';
+import { loadModel, saveModel, type ModelMetaInput } from '../models/model-folder.js';
 import { batchToInput } from './tensors.js';
 import type { Callback, EpochLogs, FitContext, History, StepLogs } from './types.js';
 

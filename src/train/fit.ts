@@ -2,6 +2,7 @@
 // an optional gender head, and updates only trainable weights.
 import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
+import { findHeads } from '../models/heads.js';
 import { tf } from '../tf/backend.js';
 import { ageLoss, crossEntropyPerSample, expectedAgeOf, weightedMean, type AgeLossKind, type MeanVarianceOptions } from './losses.js';
 import { createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate, type NamedTensor, type OptimizerKind } from './optimizers.js';
@@ -76,27 +77,6 @@ export interface DistillOptions {
  * shuffle by epoch and a resumed run sees the same order.
  */
 export type TrainData = (epoch: number) => AsyncIterable<FaceBatch>;
-
-/** The model's age head (the output named 'age', or the only output) and optional gender head. */
-export interface Heads {
-  age: number;
-  gender?: number;
-  classes: number;
-}
-
-export function findHeads(model: tf.LayersModel): Heads {
-  const names = model.outputNames;
-  let age = names.indexOf('age');
-  if (age < 0) {
-    if (names.length !== 1) throw new Error(`model has outputs ${names.join(', ')} but none named 'age'`);
-    age = 0;
-  }
-  const gender = names.indexOf('gender');
-  const shape = model.outputs[age]!.shape;
-  const classes = shape[shape.length - 1];
-  if (typeof classes !== 'number' || classes < 2) throw new Error(`age output has shape [${shape.join(', ')}]`);
-  return { age, gender: gender >= 0 ? gender : undefined, classes };
-}
 
 function allLayers(layer: tf.layers.Layer, ancestorFrozen: boolean, out: { layer: tf.layers.Layer; frozen: boolean }[]): void {
   const frozen = ancestorFrozen || !layer.trainable;

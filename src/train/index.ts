@@ -43,5 +43,5 @@ export { ageLoss, AGE_LOSSES, type AgeLossKind } from './losses.js';
 export { createOptimizer, OPTIMIZERS, type OptimizerConfig, type OptimizerKind } from './optimizers.js';
 export { createSchedule, SCHEDULE_KINDS, type Schedule, type ScheduleKind, type ScheduleSpec } from './schedules.js';
 export { AUGMENTATIONS, DEFAULT_AUGMENTATION, WILD_AUGMENTATION, type Augmentation, type AugmentationName } from './tensors.js';
-export { loadModel, saveModel, type LoadedModel, type ModelMetaInput } from './model-io.js';
+export { loadModel, saveModel, type LoadedModel, type ModelMetaInput } from '../models/model-folder.js';
 export { initBackend, tf, type BackendName } from '../tf/backend.js';

@@ -7,7 +7,7 @@ import { tf } from '../tf/backend.js';
 import { readJsonl } from '../core/atomic.js';
 import type { MonitorLine } from './callbacks.js';
 import { readCheckpointState } from './checkpoint.js';
-import { loadModel, saveModel } from './model-io.js';
+import { loadModel, saveModel } from '../models/model-folder.js';
 import { initTrainingBackend, resolveConfig, resumeRun, startRun, type StartOptions } from './run.js';
 import { StopAt, tinyModel, TINY_PREPROCESSING, writeSyntheticShards } from './testing.js';
 

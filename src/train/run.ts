@@ -23,7 +23,7 @@ import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './ch
 import { fit } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import type { AgeLossKind } from './losses.js';
-import { loadModel, saveModel, type ModelMeta } from './model-io.js';
+import { loadModel, saveModel, type ModelMeta } from '../models/model-folder.js';
 import { readModelMeta } from '../core/model-meta.js';
 import { optimizerClassName, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
