@@ -13,7 +13,8 @@ import { tf } from '../tf/backend.js';
 import { fit, type FitOptions } from './fit.js';
 import { loadModel } from '../models/model-folder.js';
 import { partSizes } from './parallel.js';
-import { initTrainingBackend, resumeRun, startRun, type StartOptions } from './run.js';
+import type { StartOptions } from './config.js';
+import { initTrainingBackend, resumeRun, startRun } from './run.js';
 import { StopAt } from './testing.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
