@@ -8,12 +8,12 @@ import { performance } from 'node:perf_hooks';
 import { loadOnnxBackend } from '../src/backends/onnx.js';
 import { runFloat32 } from '../src/core/ort.js';
 import type { RgbImage } from '../src/core/types.js';
-import { DETECTOR_FILES, SSD_INPUT_SIZE } from '../src/detect/engine.js';
+import { readDetectorConfig } from '../src/detect/detector-config.js';
 import { decodeSsd, landmarksFromOutput } from '../src/detect/faceapi-post.js';
 import { DETECTOR_MODEL_DIR } from '../src/detect/paths.js';
 import { landmarkCrop } from '../src/detect/pipeline.js';
 import { anchorsFromBytes } from '../src/detect/ort-engine.js';
-import { LANDMARK_NORMALISATION, SSD_NORMALISATION, padImage, writeNetInput } from '../src/detect/preprocess.js';
+import { padImage, writeNetInput } from '../src/detect/preprocess.js';
 import { alignFace } from '../src/image/align.js';
 import { createAgeEstimator, decodeImage } from '../src/index.js';
 import { cropsToInput } from '../src/infer/age-pipeline.js';
@@ -35,11 +35,14 @@ async function median(fn: () => unknown | Promise<unknown>, rounds = ROUNDS): Pr
 
 export async function runProfile(modelDir: string, files: string[]): Promise<string> {
   const backend = await loadOnnxBackend();
+  const config = await readDetectorConfig();
+  const SSD_INPUT_SIZE = config.ssd.inputSize;
+  const LANDMARK_SIZE = config.landmarks.inputSize;
   const open = async (file: string) => backend.openSession(await readFile(path.join(DETECTOR_MODEL_DIR, file)), 1);
-  const ssdFloat = await open(DETECTOR_FILES.ssd);
-  const ssd = await open(DETECTOR_FILES.ssdInt8);
-  const lm = await open(DETECTOR_FILES.landmarks);
-  const anchors = anchorsFromBytes(await readFile(path.join(DETECTOR_MODEL_DIR, DETECTOR_FILES.anchors)));
+  const ssdFloat = await open(config.ssd.file);
+  const ssd = await open(config.ssd.int8File ?? config.ssd.file);
+  const lm = await open(config.landmarks.file);
+  const anchors = anchorsFromBytes(await readFile(path.join(DETECTOR_MODEL_DIR, config.ssd.anchorsFile)));
   const runner = await createOnnxRunner(path.join(modelDir, 'model.onnx'), { intraOpNumThreads: 1 });
   const estimator = await createAgeEstimator({ model: modelDir, threads: 1 });
   const p = estimator.preprocessing;
@@ -60,20 +63,20 @@ export async function runProfile(modelDir: string, files: string[]): Promise<str
       if (border > 0) add(`SSD ${label}: pad image`, await median(() => (seen = padImage(image, border, 128))));
       const input = new Float32Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3);
       const whole = { x: 0, y: 0, width: seen.width, height: seen.height };
-      add(`SSD ${label}: input (resize, normalise)`, await median(() => writeNetInput(seen, whole, SSD_INPUT_SIZE, false, SSD_NORMALISATION, input)));
+      add(`SSD ${label}: input (resize, normalise)`, await median(() => writeNetInput(seen, whole, SSD_INPUT_SIZE, false, config.ssd.normalisation, input)));
       let out: Record<string, Float32Array> = {};
       const dims = [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3];
       add(`SSD ${label}: session, float (before)`, await median(() => runFloat32(backend.runtime, ssdFloat, input, dims)));
       add(`SSD ${label}: session, int8 (not on by default)`, await median(async () => (out = await runFloat32(backend.runtime, ssd, input, dims))));
-      add(`SSD ${label}: decode + NMS`, await median(() => decodeSsd(out.box_encodings!, out.class_logits!, anchors, seen.width, seen.height, SSD_INPUT_SIZE, 0.5, 100)));
+      add(`SSD ${label}: decode + NMS`, await median(() => decodeSsd(out.box_encodings!, out.class_logits!, anchors, seen.width, seen.height, SSD_INPUT_SIZE, 0.5, 100, config.ssd.iouThreshold)));
     }
     const crops = found.faces.flatMap((f) => landmarkCrop(f.box, image.width, image.height) ?? []);
-    const size = 112 * 112 * 3;
+    const size = LANDMARK_SIZE * LANDMARK_SIZE * 3;
     const lmInput = new Float32Array(Math.max(1, crops.length) * size);
-    add('landmarks: input', await median(() => crops.forEach((c, i) => writeNetInput(image, c, 112, true, LANDMARK_NORMALISATION, lmInput, i * size))));
+    add('landmarks: input', await median(() => crops.forEach((c, i) => writeNetInput(image, c, LANDMARK_SIZE, true, config.landmarks.normalisation, lmInput, i * size))));
     let lmOut: Float32Array = new Float32Array(0);
-    add('landmarks: session', crops.length === 0 ? 0 : await median(async () => (lmOut = (await runFloat32(backend.runtime, lm, lmInput, [crops.length, 112, 112, 3])).landmarks!)));
-    add('landmarks: decode', await median(() => crops.map((c, i) => landmarksFromOutput(lmOut.subarray(i * 136, (i + 1) * 136), c.width, c.height, 112))));
+    add('landmarks: session', crops.length === 0 ? 0 : await median(async () => (lmOut = (await runFloat32(backend.runtime, lm, lmInput, [crops.length, LANDMARK_SIZE, LANDMARK_SIZE, 3])).landmarks!)));
+    add('landmarks: decode', await median(() => crops.map((c, i) => landmarksFromOutput(lmOut.subarray(i * 136, (i + 1) * 136), c.width, c.height, LANDMARK_SIZE))));
     add('align (warp to 112x112)', await median(() => found.faces.map((f) => alignFace(image, f, { size: p.inputSize, margin: p.margin, align: p.align }))));
     const ageCrops = found.crops;
     if (ageCrops.length > 0) {

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DETECTOR_FILES } from '../src/detect/engine.js';
+import { readDetectorConfig } from '../src/detect/detector-config.js';
 import { DETECTOR_MODEL_DIR, faceApiModelDir } from '../src/detect/paths.js';
 import {
   buildFaceLandmark68Net,
@@ -54,15 +54,22 @@ async function quantizations(name: FaceApiModelName): Promise<Quantization[]> {
 
 await initBackend();
 await mkdir(DETECTOR_MODEL_DIR, { recursive: true });
+// detector.json (checked in) names the files and describes the networks; what is built must match it.
+const config = await readDetectorConfig();
 
 const ssdWeights = await readFaceApiWeights('ssd_mobilenetv1_model');
 const anchors = ssdAnchors(ssdWeights);
+if (anchors.length / 4 !== config.ssd.anchorCount) throw new Error(`face-api has ${anchors.length / 4} SSD anchors; detector.json says ssd.anchorCount ${config.ssd.anchorCount}`);
+const ssdSize = config.ssd.inputSize;
+const lmSize = config.landmarks.inputSize;
 const builds: Array<[string, tf.LayersModel, FaceApiModelName, string, number[]]> = [
-  [DETECTOR_FILES.ssd, buildSsdMobilenetV1(ssdWeights), 'ssd_mobilenetv1_model', 'image', [1, 512, 512, 3]],
-  [DETECTOR_FILES.landmarks, buildFaceLandmark68Net(await readFaceApiWeights('face_landmark_68_model')), 'face_landmark_68_model', 'face', [2, 112, 112, 3]],
-  [DETECTOR_FILES.tiny, buildTinyFaceDetector(await readFaceApiWeights('tiny_face_detector_model')), 'tiny_face_detector_model', 'image', [1, 160, 160, 3]],
+  [config.ssd.file, buildSsdMobilenetV1(ssdWeights), 'ssd_mobilenetv1_model', 'image', [1, ssdSize, ssdSize, 3]],
+  [config.landmarks.file, buildFaceLandmark68Net(await readFaceApiWeights('face_landmark_68_model')), 'face_landmark_68_model', 'face', [2, lmSize, lmSize, 3]],
+  [config.tiny.file, buildTinyFaceDetector(await readFaceApiWeights('tiny_face_detector_model')), 'tiny_face_detector_model', 'image', [1, 160, 160, 3]],
 ];
 for (const [file, model, source, inputName, shape] of builds) {
+  const [, h, w] = model.inputs[0]!.shape;
+  if ((h !== null && h !== shape[1]) || (w !== null && w !== shape[2])) throw new Error(`${file}: the network takes ${h} x ${w}; detector.json says ${shape[1]}`);
   const float = exportOnnx(model, {
     inputName,
     metadata: { source: '@vladmandic/face-api model/ (MIT)', builder: 'scripts/build-detector-onnx.ts' },
@@ -88,5 +95,5 @@ for (const [file, model, source, inputName, shape] of builds) {
   model.dispose();
 }
 // Little-endian float32, as every platform Node runs on stores a Float32Array.
-await writeFile(path.join(DETECTOR_MODEL_DIR, DETECTOR_FILES.anchors), new Uint8Array(anchors.buffer, anchors.byteOffset, anchors.byteLength));
-process.stdout.write(`${DETECTOR_FILES.anchors.padEnd(28)} ${anchors.length / 4} anchors\n`);
+await writeFile(path.join(DETECTOR_MODEL_DIR, config.ssd.anchorsFile), new Uint8Array(anchors.buffer, anchors.byteOffset, anchors.byteLength));
+process.stdout.write(`${config.ssd.anchorsFile.padEnd(28)} ${anchors.length / 4} anchors\n`);

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { DETECTOR_FILES, SSD_INPUT_SIZE } from '../src/detect/engine.js';
+import { readDetectorConfig } from '../src/detect/detector-config.js';
 import { DETECTOR_MODEL_DIR } from '../src/detect/paths.js';
-import { padImage, SSD_NORMALISATION, writeNetInput } from '../src/detect/preprocess.js';
+import { padImage, writeNetInput } from '../src/detect/preprocess.js';
 import { modelType } from '../src/export/onnx-proto.js';
 import { decodeImage } from '../src/image/decode.js';
 
@@ -20,10 +20,12 @@ const KEEP_FLOAT = /BoxPredictor|MobilenetV1\/Conv2d_(0|1|2|3)_/;
 const datasets = path.resolve(fileURLToPath(new URL('..', import.meta.url)), '../shared/datasets');
 
 const type = modelType();
+const { ssd: ssdConfig } = await readDetectorConfig();
+const SSD_INPUT_SIZE = ssdConfig.inputSize;
 // onnxruntime's own basic optimisation first: weights constant-folded from their uint8 storage, BatchNorm fused
 const scratch = mkdtempSync(path.join(tmpdir(), 'howold-int8-'));
 const folded = path.join(scratch, 'folded.onnx');
-await ort.InferenceSession.create(readFileSync(path.join(DETECTOR_MODEL_DIR, DETECTOR_FILES.ssd)), {
+await ort.InferenceSession.create(readFileSync(path.join(DETECTOR_MODEL_DIR, ssdConfig.file)), {
   graphOptimizationLevel: 'basic',
   optimizedModelFilePath: folded,
   intraOpNumThreads: 1,
@@ -54,7 +56,7 @@ for (const f of files) {
     const b = Math.round(Math.max(image.width, image.height) * pad);
     const seen = b > 0 ? padImage(image, b, 128) : image;
     const input = new Float32Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3);
-    writeNetInput(seen, { x: 0, y: 0, width: seen.width, height: seen.height }, SSD_INPUT_SIZE, false, SSD_NORMALISATION, input);
+    writeNetInput(seen, { x: 0, y: 0, width: seen.width, height: seen.height }, SSD_INPUT_SIZE, false, ssdConfig.normalisation, input);
     const out = await cs.run({ image: new ort.Tensor('float32', input, [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3]) });
     for (const a of acts) {
       const d = out[a]!.data as Float32Array;
@@ -125,6 +127,6 @@ for (const n of g.node) {
 }
 g.node = nodes;
 g.initializer = [...g.initializer.filter((t: any) => !drop.has(t.name)), ...newInits];
-const out = process.argv[2] ?? path.join(DETECTOR_MODEL_DIR, DETECTOR_FILES.ssdInt8);
+const out = process.argv[2] ?? path.join(DETECTOR_MODEL_DIR, ssdConfig.int8File ?? 'ssd_mobilenetv1_int8.onnx');
 writeFileSync(out, type.encode(m).finish());
 console.log(`wrote ${out}`);

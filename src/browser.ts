@@ -22,8 +22,7 @@ import type { ModelMeta } from './core/model-meta.js';
 import { parseModelMeta } from './core/model-meta-schema.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
 import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
-import { DETECTOR_FILES } from './detect/engine.js';
-import { anchorsFromBytes, ortDetectionEngine, releaseSessions } from './detect/ort-engine.js';
+import { checkSessionInput, ortDetectionEngine, readDetectorFiles, releaseSessions } from './detect/ort-engine.js';
 import { checkDetectOptions, detectorFromEngine, type DetectOptions, type DetectorOptions, type FaceDetector, type FaceDetectorName } from './detect/pipeline.js';
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './image/photo-pixels.js';
 import { isRgbImage } from './core/rgb-image.js';
@@ -239,13 +238,11 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     if (err instanceof HowoldError) throw err;
     throw new HowoldError('bad_model', `${metaUrl.href} is not valid JSON`);
   }
-  const [ageBytes, ssdBytes, landmarkBytes, tinyBytes, anchorBytes] = await Promise.all([
+  const [ageBytes, detectorFiles] = await Promise.all([
     fetchModel(modelUrl, 'model.onnx'),
-    fetchModel(detectorUrl, DETECTOR_FILES.ssd),
-    fetchModel(detectorUrl, DETECTOR_FILES.landmarks),
-    fetchModel(detectorUrl, DETECTOR_FILES.tiny),
-    fetchModel(detectorUrl, DETECTOR_FILES.anchors),
+    readDetectorFiles((file) => fetchModel(detectorUrl, file), detectorUrl.href),
   ]);
+  const { config } = detectorFiles;
   const sessionOptions: Ort.InferenceSession.SessionOptions = {
     executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
     graphOptimizationLevel: 'all',
@@ -258,10 +255,12 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     }
   };
   const runtime = ort as unknown as OrtRuntime;
-  const ssd = await open(ssdBytes, DETECTOR_FILES.ssd);
-  const landmarks = await open(landmarkBytes, DETECTOR_FILES.landmarks);
-  const tiny = await open(tinyBytes, DETECTOR_FILES.tiny);
-  const sessions = { runtime, ssd, landmarks, tiny, anchors: anchorsFromBytes(anchorBytes) };
+  const ssd = await open(detectorFiles.ssd, config.ssd.file);
+  const landmarks = await open(detectorFiles.landmarks, config.landmarks.file);
+  const tiny = await open(detectorFiles.tiny, config.tiny.file);
+  checkSessionInput(ssd, config.ssd.inputSize, 'ssd.inputSize', config.ssd.file, detectorUrl.href);
+  checkSessionInput(landmarks, config.landmarks.inputSize, 'landmarks.inputSize', config.landmarks.file, detectorUrl.href);
+  const sessions = { runtime, config, ssd, landmarks, tiny, anchors: detectorFiles.anchors };
   const engine = ortDetectionEngine(sessions, () => void releaseSessions(sessions));
   const detector = detectorFromEngine(engine, { ...options.detector, engine: 'onnx' });
   const runner = await ortModelRunner(runtime, await open(ageBytes, 'model.onnx'), 'onnxruntime-web');

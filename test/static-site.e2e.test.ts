@@ -37,7 +37,7 @@ async function runPhoto(page: Page, done: number): Promise<Shown[]> {
 
 test('the built folder on a plain static server: faces of a group photo found in the page, the models cached for the next visit', async () => {
   // the build carries the models it loads as its own files
-  for (const f of ['index.html', 'models/default/howold.json', 'models/default/model.onnx', 'models/detector/ssd_mobilenetv1.onnx', 'models/detector/face_landmark_68.onnx']) {
+  for (const f of ['index.html', 'models/default/howold.json', 'models/default/model.onnx', 'models/detector/detector.json', 'models/detector/ssd_mobilenetv1.onnx', 'models/detector/face_landmark_68.onnx']) {
     assert.ok(readFileSync(path.join(webRoot, f)).length > 0, f);
   }
   const context = await page$.browser.newContext({ viewport: { width: 1200, height: 900 } });

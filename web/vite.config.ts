@@ -15,6 +15,7 @@ const sample = repo('examples/astronaut.png');
 const RUNTIME_ASSETS: Record<string, string> = {
   'models/default/howold.json': repo('models/default/howold.json'),
   'models/default/model.onnx': repo('models/default/model.onnx'),
+  'models/detector/detector.json': repo('models/detector/detector.json'),
   'models/detector/ssd_mobilenetv1.onnx': repo('models/detector/ssd_mobilenetv1.onnx'),
   'models/detector/ssd_mobilenetv1_anchors.bin': repo('models/detector/ssd_mobilenetv1_anchors.bin'),
   'models/detector/face_landmark_68.onnx': repo('models/detector/face_landmark_68.onnx'),

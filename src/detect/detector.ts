@@ -3,6 +3,7 @@
 import { errorMessage, HowoldError } from '../core/errors.js';
 import { isMissingTfjs, TFJS_INSTALL } from '../core/optional.js';
 import type { DetectionEngine, DetectorEngine } from './engine.js';
+import { isBadDetectorFolder } from './ort-engine.js';
 import { checkDetectorOptions, detectorFromEngine, type DetectorOptions, type FaceDetector } from './pipeline.js';
 
 export {
@@ -20,13 +21,17 @@ export {
 export { faceApiModelDir } from './paths.js';
 export type { DetectorEngine };
 
-/** The engine asked for; 'onnx' falls back to TF.js with a note saying why. Engines load lazily: TF.js is large. */
+/**
+ * The engine asked for; 'onnx' falls back to TF.js with a note saying why, unless its folder is there but wrong
+ * (detector.json). Engines load lazily: TF.js is large.
+ */
 async function openEngine(wanted: DetectorEngine): Promise<{ engine: DetectionEngine; note?: string }> {
   if (wanted === 'onnx') {
     try {
       const { createOnnxEngine } = await import('./onnx-engine.js');
       return await createOnnxEngine();
     } catch (err) {
+      if (isBadDetectorFolder(err)) throw err;
       return { engine: await openTfjsEngine(errorMessage(err)), note: `${errorMessage(err)}; running face-api on TF.js` };
     }
   }

@@ -7,11 +7,12 @@ import type { ScoredBox } from './faceapi-post.js';
 export type { ScoredBox };
 export type DetectorEngine = 'onnx' | 'tfjs';
 
-/** Side of SSD-MobileNetV1's square input: every image is padded to a square and resized to it. */
-export const SSD_INPUT_SIZE = 512;
-
 export interface DetectionEngine {
   readonly name: DetectorEngine;
+  /** Side of SSD-MobileNetV1's square input: every image is padded to a square and resized to it. */
+  readonly ssdInputSize: number;
+  /** SSD's NMS rule: of two boxes overlapping by more than this IoU, the lower-scored one is dropped. */
+  readonly ssdIouThreshold: number;
   /** SSD-MobileNetV1 over the whole image, after NMS, highest score first. */
   ssd(image: RgbImage, minScore: number, maxResults: number): Promise<ScoredBox[]>;
   /** TinyFaceDetector at `inputSize` (divisible by 32), after NMS. */
@@ -21,18 +22,3 @@ export interface DetectionEngine {
   /** Releases this engine's hold on the shared weights or sessions. */
   dispose(): void;
 }
-
-/** The files of models/detector (the ONNX exports of face-api's networks, npm run build:detector-onnx). */
-export const DETECTOR_FILES = {
-  ssd: 'ssd_mobilenetv1.onnx',
-  /**
-   * The same SSD with int8 convolutions (npm run build:detector-int8): 1.5x faster on AVX2 / AVX-512 VNNI with the
-   * same faces on the group photos, mosaics and FairFace, but not used yet: onnxruntime-node and onnxruntime-web
-   * round its int8 kernels differently, and one group-photo face's age then differs by 1.5 years between Node and
-   * the page (BENCHMARKS.md, "Speed on AMD EPYC").
-   */
-  ssdInt8: 'ssd_mobilenetv1_int8.onnx',
-  anchors: 'ssd_mobilenetv1_anchors.bin',
-  landmarks: 'face_landmark_68.onnx',
-  tiny: 'tiny_face_detector.onnx',
-} as const;

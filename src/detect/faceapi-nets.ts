@@ -4,10 +4,13 @@
 // src/tinyYolov2 with TinyFaceDetector's config); what face-api does outside the convolutions (input
 // preprocessing, box decoding, NMS, landmark scaling) is in faceapi-post.ts and preprocess.ts.
 import { tf } from '../tf/backend.js';
-import { SSD_INPUT_SIZE } from './engine.js';
 
 
 type T = tf.SymbolicTensor;
+/** SSD-MobileNetV1's input side in face-api (its anchors are laid out for it; detector.json's ssd.inputSize). */
+export const SSD_INPUT_SIZE = 512;
+/** face-api's SSD NMS threshold (SsdMobilenetv1.locateFaces; detector.json's ssd.iouThreshold). */
+export const SSD_IOU_THRESHOLD = 0.5;
 export { readFaceApiWeights, type FaceApiModelName } from '../core/face-api.js';
 
 

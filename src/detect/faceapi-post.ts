@@ -18,8 +18,6 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 // ---------------------------------------------------------------------------------------------------------------
 // SSD-MobileNetV1
 
-export const SSD_IOU_THRESHOLD = 0.5;
-
 /** Corner boxes [n x (ymin, xmin, ymax, xmax)], relative to the padded 512 square, from the encodings. */
 export function decodeSsdBoxes(encodings: Float32Array, anchors: Float32Array): Float32Array {
   const n = anchors.length / 4;
@@ -86,7 +84,7 @@ export function ssdNonMaxSuppression(boxes: Float32Array, scores: Float32Array, 
 
 /**
  * SSD-MobileNetV1's faces in an image of `width` x `height` from the network's raw outputs (box encodings
- * [n x 4], class logits [n x 3]) and anchors [n x 4].
+ * [n x 4], class logits [n x 3]) and anchors [n x 4]; overlaps above `iouThreshold` are suppressed (face-api: 0.5).
  */
 export function decodeSsd(
   encodings: Float32Array,
@@ -97,12 +95,13 @@ export function decodeSsd(
   inputSize: number,
   minScore: number,
   maxResults: number,
+  iouThreshold: number,
 ): ScoredBox[] {
   const n = anchors.length / 4;
   const boxes = decodeSsdBoxes(encodings, anchors);
   const scores = new Float32Array(n);
   for (let i = 0; i < n; i++) scores[i] = sigmoid(logits[i * 3 + 1]!);
-  const kept = ssdNonMaxSuppression(boxes, scores, maxResults, SSD_IOU_THRESHOLD, minScore);
+  const kept = ssdNonMaxSuppression(boxes, scores, maxResults, iouThreshold, minScore);
   const reshaped = reshapedSize(width, height, inputSize);
   const padX = inputSize / reshaped.width;
   const padY = inputSize / reshaped.height;
@@ -120,16 +119,6 @@ export function decodeSsd(
 
 // ---------------------------------------------------------------------------------------------------------------
 // TinyFaceDetector
-
-export const TINY_IOU_THRESHOLD = 0.4;
-/** tinyFaceDetector/const.ts BOX_ANCHORS, in grid cells. */
-export const TINY_ANCHORS: readonly (readonly [number, number])[] = [
-  [1.603231, 2.094468],
-  [6.041143, 7.080126],
-  [2.882459, 3.518061],
-  [4.266906, 5.178857],
-  [9.041765, 10.66308],
-];
 
 interface Corners {
   left: number;
@@ -160,26 +149,35 @@ export function nonMaxSuppression(boxes: Corners[], scores: number[], iouThresho
 
 /**
  * TinyFaceDetector's faces in an image of `width` x `height` from the network's grid output
- * [cells x cells x 25] at input size `inputSize`.
+ * [cells x cells x anchors x 5] at input size `inputSize`; `anchors` are the box anchors (width, height) in grid
+ * cells (face-api's tinyFaceDetector/const.ts BOX_ANCHORS) and NMS drops overlaps above `iouThreshold` (face-api: 0.4).
  */
-export function decodeTiny(grid: Float32Array, cells: number, inputSize: number, width: number, height: number, minScore: number): ScoredBox[] {
+export function decodeTiny(
+  grid: Float32Array,
+  cells: number,
+  inputSize: number,
+  width: number,
+  height: number,
+  minScore: number,
+  anchors: readonly (readonly [number, number])[],
+  iouThreshold: number,
+): ScoredBox[] {
   const blob = reshapedSize(width, height, inputSize);
   const side = Math.max(blob.width, blob.height);
   const fx = side / blob.width;
   const fy = side / blob.height;
-  const anchors = TINY_ANCHORS.length;
   const boxes: Corners[] = [];
   const scores: number[] = [];
   for (let row = 0; row < cells; row++) {
     for (let col = 0; col < cells; col++) {
-      for (let a = 0; a < anchors; a++) {
-        const o = ((row * cells + col) * anchors + a) * 5;
+      for (let a = 0; a < anchors.length; a++) {
+        const o = ((row * cells + col) * anchors.length + a) * 5;
         const score = sigmoid(grid[o + 4]!);
         if (!(score > minScore)) continue;
         const cx = ((col + sigmoid(grid[o]!)) / cells) * fx;
         const cy = ((row + sigmoid(grid[o + 1]!)) / cells) * fy;
-        const w = ((Math.exp(grid[o + 2]!) * TINY_ANCHORS[a]![0]) / cells) * fx;
-        const h = ((Math.exp(grid[o + 3]!) * TINY_ANCHORS[a]![1]) / cells) * fy;
+        const w = ((Math.exp(grid[o + 2]!) * anchors[a]![0]) / cells) * fx;
+        const h = ((Math.exp(grid[o + 3]!) * anchors[a]![1]) / cells) * fy;
         const x = cx - w / 2;
         const y = cy - h / 2;
         boxes.push({ left: x, top: y, right: x + w, bottom: y + h });
@@ -188,7 +186,7 @@ export function decodeTiny(grid: Float32Array, cells: number, inputSize: number,
     }
   }
   const scaled = boxes.map((b) => ({ left: b.left * inputSize, top: b.top * inputSize, right: b.right * inputSize, bottom: b.bottom * inputSize }));
-  return nonMaxSuppression(scaled, scores, TINY_IOU_THRESHOLD).map((i) => {
+  return nonMaxSuppression(scaled, scores, iouThreshold).map((i) => {
     const b = boxes[i]!;
     return {
       box: { x: b.left * width, y: b.top * height, width: (b.right - b.left) * width, height: (b.bottom - b.top) * height },

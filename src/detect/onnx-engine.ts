@@ -7,22 +7,24 @@ import path from 'node:path';
 import { loadOnnxBackend } from '../backends/onnx.js';
 import type { OrtSession } from '../core/ort.js';
 import { errorMessage, HowoldError } from '../core/errors.js';
-import { DETECTOR_FILES, type DetectionEngine } from './engine.js';
-import { anchorsFromBytes, ortDetectionEngine, releaseSessions, type DetectorSessions } from './ort-engine.js';
+import type { DetectionEngine } from './engine.js';
+import { checkSessionInput, isBadDetectorFolder, ortDetectionEngine, readDetectorFiles, releaseSessions, type DetectorSessions } from './ort-engine.js';
 import { DETECTOR_MODEL_DIR } from './paths.js';
 
 const shared = new Map<string, { sessions: Promise<DetectorSessions & { note?: string }>; users: number }>();
 
 async function openSessions(dir: string): Promise<DetectorSessions & { note?: string }> {
+  const files = await readDetectorFiles((file) => readFile(path.join(dir, file)), dir);
+  const { config } = files;
   const backend = await loadOnnxBackend();
-  // One thread: a photo's detection is one stream; a server gets its parallelism from concurrent requests.
-  const open = async (file: string) => backend.openSession(await readFile(path.join(dir, file)), 1);
   const opened: OrtSession[] = [];
   try {
-    for (const file of [DETECTOR_FILES.ssd, DETECTOR_FILES.landmarks, DETECTOR_FILES.tiny]) opened.push(await open(file));
-    const anchors = anchorsFromBytes(await readFile(path.join(dir, DETECTOR_FILES.anchors)));
+    // One thread: a photo's detection is one stream; a server gets its parallelism from concurrent requests.
+    for (const bytes of [files.ssd, files.landmarks, files.tiny]) opened.push(await backend.openSession(bytes, 1));
     const [ssd, landmarks, tiny] = opened as [OrtSession, OrtSession, OrtSession];
-    return { runtime: backend.runtime, ssd, landmarks, tiny, anchors, ...(backend.note === undefined ? {} : { note: backend.note }) };
+    checkSessionInput(ssd, config.ssd.inputSize, 'ssd.inputSize', config.ssd.file, dir);
+    checkSessionInput(landmarks, config.landmarks.inputSize, 'landmarks.inputSize', config.landmarks.file, dir);
+    return { runtime: backend.runtime, config, ssd, landmarks, tiny, anchors: files.anchors, ...(backend.note === undefined ? {} : { note: backend.note }) };
   } catch (err) {
     await Promise.all(opened.map((s) => s.release()));
     throw err;
@@ -40,7 +42,8 @@ function release(dir: string): void {
 
 /**
  * Opens (or shares) the ONNX detection models in `dir`, with the backend's note when onnxruntime-web runs. Throws
- * HowoldError 'engine_unavailable' when no onnxruntime or the model files cannot be loaded.
+ * HowoldError 'engine_unavailable' when no onnxruntime or the model files cannot be loaded, and detector.json's
+ * own 'bad_model' / 'unsupported_model_version' when it is wrong or does not match its files.
  */
 export async function createOnnxEngine(dir = DETECTOR_MODEL_DIR): Promise<{ engine: DetectionEngine; note?: string }> {
   let entry = shared.get(dir);
@@ -54,6 +57,7 @@ export async function createOnnxEngine(dir = DETECTOR_MODEL_DIR): Promise<{ engi
     s = await entry.sessions;
   } catch (err) {
     if (shared.get(dir) === entry) shared.delete(dir);
+    if (isBadDetectorFolder(err)) throw err;
     throw new HowoldError('engine_unavailable', `ONNX detector cannot load (${errorMessage(err)})`);
   }
   const engine = ortDetectionEngine(s, () => release(dir));

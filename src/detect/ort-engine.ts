@@ -1,29 +1,79 @@
 // face-api's networks as ONNX models (models/detector) on any onnxruntime (node or web) with face-api's pre- and
-// post-processing in TypeScript. Opening the sessions is the caller's (onnx-engine.ts in Node, browser.ts on the
-// web); this is the part both share.
+// post-processing in TypeScript. Reading the files (readDetectorFiles, given a reader) and running them are shared;
+// opening the sessions is the caller's (onnx-engine.ts in Node, browser.ts on the web).
+import { DETECTOR_CONFIG_FILE, parseDetectorConfig, type DetectorConfig } from '../core/detector-config-schema.js';
 import { HowoldError } from '../core/errors.js';
 import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
 import type { Box, Point, RgbImage } from '../core/types.js';
-import { SSD_INPUT_SIZE, type DetectionEngine } from './engine.js';
+import type { DetectionEngine } from './engine.js';
 import { decodeSsd, decodeTiny, landmarksFromOutput } from './faceapi-post.js';
-import { LANDMARK_NORMALISATION, SSD_NORMALISATION, TINY_NORMALISATION, writeNetInput } from './preprocess.js';
+import { writeNetInput } from './preprocess.js';
 
-const LANDMARK_SIZE = 112;
-/** TinyYOLO's output stride: the grid has inputSize / 32 cells a side. */
-const TINY_STRIDE = 32;
+export type { DetectorConfig };
 
 export interface DetectorSessions {
   runtime: OrtRuntime;
+  /** detector.json: input sizes, normalisations, anchors and NMS thresholds of the three networks. */
+  config: DetectorConfig;
   ssd: OrtSession;
   landmarks: OrtSession;
   tiny: OrtSession;
-  /** SSD-MobileNetV1's anchors (ssd_mobilenetv1_anchors.bin), [n x 4] float32. */
+  /** SSD-MobileNetV1's anchors (config.ssd.anchorsFile), [n x 4] float32. */
   anchors: Float32Array;
+}
+
+/** The detector folder's files as read: the checked config, the three ONNX models' bytes and the SSD anchors. */
+export interface DetectorFiles {
+  config: DetectorConfig;
+  ssd: Uint8Array;
+  landmarks: Uint8Array;
+  tiny: Uint8Array;
+  anchors: Float32Array;
+}
+
+/**
+ * Reads detector.json through `read` (a file name in the folder -> its bytes: readFile in Node, fetch on the web),
+ * checks it, then reads the files it names. `where` (the folder or its URL) names the folder in errors: 'bad_model'
+ * for bad JSON, a wrong field or an anchors file of the wrong size, 'unsupported_model_version' for a newer config.
+ */
+export async function readDetectorFiles(read: (file: string) => Promise<Uint8Array>, where: string): Promise<DetectorFiles> {
+  let json: unknown;
+  const text = new TextDecoder().decode(await read(DETECTOR_CONFIG_FILE));
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HowoldError('bad_model', `${DETECTOR_CONFIG_FILE} is not valid JSON`, where);
+  }
+  const config = parseDetectorConfig(json, where);
+  const [ssd, landmarks, tiny, anchorBytes] = await Promise.all([config.ssd.file, config.landmarks.file, config.tiny.file, config.ssd.anchorsFile].map(read));
+  const expected = config.ssd.anchorCount * 4 * Float32Array.BYTES_PER_ELEMENT;
+  if (anchorBytes!.byteLength !== expected) {
+    throw new HowoldError('bad_model', `${config.ssd.anchorsFile} has ${anchorBytes!.byteLength} bytes; ssd.anchorCount ${config.ssd.anchorCount} needs ${expected}`, where);
+  }
+  return { config, ssd: ssd!, landmarks: landmarks!, tiny: tiny!, anchors: anchorsFromBytes(anchorBytes!) };
+}
+
+/** A detector folder whose files are there but wrong: an error to show, not a reason to fall back to TF.js. */
+export function isBadDetectorFolder(err: unknown): boolean {
+  return err instanceof HowoldError && (err.code === 'bad_model' || err.code === 'unsupported_model_version');
 }
 
 /** The anchors file's bytes as the Float32Array decodeSsd takes (copied: the bytes may not be 4-aligned). */
 export function anchorsFromBytes(bytes: Uint8Array): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * Checks that an open session takes the square input side the config gives it (when the runtime reports input
+ * shapes and the side is fixed in the graph), so a config that does not match its file fails at load.
+ */
+export function checkSessionInput(session: OrtSession, size: number, field: string, file: string, where: string): void {
+  const meta = session.inputMetadata?.[0];
+  const shape = meta?.isTensor ? meta.shape : undefined;
+  const [h, w] = [shape?.[1], shape?.[2]];
+  if (typeof h === 'number' && typeof w === 'number' && (h !== size || w !== size)) {
+    throw new HowoldError('bad_model', `${DETECTOR_CONFIG_FILE}: ${field} is ${size} but ${file} takes ${h} x ${w}`, where);
+  }
 }
 
 /** Releases the three sessions (errors ignored: nothing more can be done with a session that fails to close). */
@@ -36,35 +86,40 @@ export function releaseSessions(s: Pick<DetectorSessions, 'ssd' | 'landmarks' | 
 
 /** A detection engine on open sessions; `release` runs once, on the first dispose(). */
 export function ortDetectionEngine(s: DetectorSessions, release: () => void): DetectionEngine {
-  const { runtime } = s;
+  const { runtime, config } = s;
+  const { ssd, tiny, landmarks } = config;
   let disposed = false;
   const live = () => {
     if (disposed) throw new HowoldError('disposed', 'the ONNX detection engine has been disposed');
   };
   return {
     name: 'onnx',
+    ssdInputSize: ssd.inputSize,
+    ssdIouThreshold: ssd.iouThreshold,
     async ssd(image, minScore, maxResults) {
       live();
-      const input = new Float32Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3);
-      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, SSD_INPUT_SIZE, false, SSD_NORMALISATION, input);
-      const out = await runFloat32(runtime, s.ssd, input, [1, SSD_INPUT_SIZE, SSD_INPUT_SIZE, 3]);
-      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, SSD_INPUT_SIZE, minScore, maxResults);
+      const size = ssd.inputSize;
+      const input = new Float32Array(size * size * 3);
+      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, size, false, ssd.normalisation, input);
+      const out = await runFloat32(runtime, s.ssd, input, [1, size, size, 3]);
+      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, size, minScore, maxResults, ssd.iouThreshold);
     },
     async tiny(image, inputSize, minScore) {
       live();
       const input = new Float32Array(inputSize * inputSize * 3);
-      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, inputSize, false, TINY_NORMALISATION, input);
+      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, inputSize, false, tiny.normalisation, input);
       const out = await runFloat32(runtime, s.tiny, input, [1, inputSize, inputSize, 3]);
-      return decodeTiny(out.grid!, inputSize / TINY_STRIDE, inputSize, image.width, image.height, minScore);
+      return decodeTiny(out.grid!, inputSize / tiny.stride, inputSize, image.width, image.height, minScore, tiny.anchors, tiny.iouThreshold);
     },
     async landmarks(image: RgbImage, crops: Box[]): Promise<Point[][]> {
       live();
       if (crops.length === 0) return [];
-      const size = LANDMARK_SIZE * LANDMARK_SIZE * 3;
+      const side = landmarks.inputSize;
+      const size = side * side * 3;
       const input = new Float32Array(crops.length * size);
-      crops.forEach((crop, i) => writeNetInput(image, crop, LANDMARK_SIZE, true, LANDMARK_NORMALISATION, input, i * size));
-      const out = (await runFloat32(runtime, s.landmarks, input, [crops.length, LANDMARK_SIZE, LANDMARK_SIZE, 3])).landmarks!;
-      return crops.map((crop, i) => landmarksFromOutput(out.subarray(i * 136, (i + 1) * 136), crop.width, crop.height, LANDMARK_SIZE));
+      crops.forEach((crop, i) => writeNetInput(image, crop, side, true, landmarks.normalisation, input, i * size));
+      const out = (await runFloat32(runtime, s.landmarks, input, [crops.length, side, side, 3])).landmarks!;
+      return crops.map((crop, i) => landmarksFromOutput(out.subarray(i * 136, (i + 1) * 136), crop.width, crop.height, side));
     },
     dispose() {
       if (disposed) return;

@@ -7,8 +7,7 @@
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
 import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
-import { SSD_INPUT_SIZE, type DetectionEngine, type DetectorEngine, type ScoredBox } from './engine.js';
-import { SSD_IOU_THRESHOLD } from './faceapi-post.js';
+import type { DetectionEngine, DetectorEngine, ScoredBox } from './engine.js';
 import { padImage } from './preprocess.js';
 
 export type { DetectorEngine };
@@ -180,7 +179,7 @@ async function detectFaces(engine: DetectionEngine, image: RgbImage, opts: Requi
 
 /**
  * SSD-MobileNetV1 on `image` inside a grey border of each of `pads` x its longer side (0: the image itself), the
- * faces of all passes merged by SSD's own NMS rule (highest score first, IoU above 0.5 suppressed). Each kept face
+ * faces of all passes merged by SSD's own NMS rule (highest score first, IoU above engine.ssdIouThreshold suppressed). Each kept face
  * gets its landmarks from the image its pass saw.
  */
 async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[], opts: Required<DetectorOptions>): Promise<DetectedFace[]> {
@@ -190,7 +189,7 @@ async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[
     const border = Math.round(Math.max(image.width, image.height) * pad);
     const seen = border > 0 ? padImage(image, border, PAD_VALUE) : image;
     const pass = passes.push({ seen, border }) - 1;
-    const minSide = border > 0 ? (MIN_PADDED_FACE * Math.max(seen.width, seen.height)) / SSD_INPUT_SIZE : 0;
+    const minSide = border > 0 ? (MIN_PADDED_FACE * Math.max(seen.width, seen.height)) / engine.ssdInputSize : 0;
     for (const face of await engine.ssd(seen, opts.minScore, opts.maxFaces)) {
       const box = { ...face.box, x: face.box.x - border, y: face.box.y - border };
       const cx = box.x + box.width / 2;
@@ -202,7 +201,7 @@ async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[
   }
   const kept: typeof found = [];
   for (const f of found.sort((a, b) => b.face.score - a.face.score)) {
-    if (!kept.some((k) => iou(k.box, f.box) > SSD_IOU_THRESHOLD)) kept.push(f);
+    if (!kept.some((k) => iou(k.box, f.box) > engine.ssdIouThreshold)) kept.push(f);
   }
   const faces: DetectedFace[] = [];
   for (const [i, { seen, border }] of passes.entries()) {

@@ -5,18 +5,12 @@ import type { Box, RgbImage } from '../core/types.js';
 /** An integer rectangle inside the image. */
 export type Region = Box;
 
+/** Each network's own is in detector.json (core/detector-config-schema.ts). */
 export interface Normalisation {
   /** Subtracted from each channel (0..255 values), after the square padding (so padding becomes -mean / divisor). */
   mean: readonly [number, number, number];
   divisor: number;
 }
-
-/** SSD-MobileNetV1: x / 127.5 - 1. */
-export const SSD_NORMALISATION: Normalisation = { mean: [127.5, 127.5, 127.5], divisor: 127.5 };
-/** TinyFaceDetector (tinyFaceDetector/const.ts MEAN_RGB). */
-export const TINY_NORMALISATION: Normalisation = { mean: [117.001, 114.697, 97.404], divisor: 255 };
-/** FaceLandmark68Net (FaceFeatureExtractor.forwardInput). */
-export const LANDMARK_NORMALISATION: Normalisation = { mean: [122.782, 117.001, 104.298], divisor: 255 };
 
 /** face-api's computeReshapedDimensions: the image's size inside the `inputSize` square, rounded. */
 export function reshapedSize(width: number, height: number, inputSize: number): { width: number; height: number } {

@@ -4,6 +4,7 @@ import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { Box, Point, RgbImage } from '../core/types.js';
 import { initBackend, tf } from '../tf/backend.js';
 import type { DetectionEngine, ScoredBox } from './engine.js';
+import { SSD_INPUT_SIZE, SSD_IOU_THRESHOLD } from './faceapi-nets.js';
 import { faceApiModelDir } from './paths.js';
 
 type Net = { isLoaded: boolean; loadFromDisk(dir: string): Promise<void>; dispose(throwOnRedispose?: boolean): void };
@@ -46,6 +47,8 @@ export async function createTfjsEngine(): Promise<DetectionEngine> {
   let disposed = false;
   return {
     name: 'tfjs',
+    ssdInputSize: SSD_INPUT_SIZE,
+    ssdIouThreshold: SSD_IOU_THRESHOLD,
     async ssd(image, minScore, maxResults) {
       const pixels = toTensor(image);
       try {

@@ -2,13 +2,12 @@
 import type { AgeGroup } from '../core/age-group.js';
 import type { Box, LabelledRow, RejectedRow, RgbImage } from '../core/types.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import { decodeImage } from '../image/decode.js';
 import { openDataset, readDataset, type DatasetFormat } from '../data/readers/index.js';
-import { cropLabelledFace } from '../data/labelled-face.js';
-import { createFaceDetector, type DetectorMode } from '../detect/index.js';
+import type { DetectorMode } from '../detect/index.js';
 import { chooseDetectorMode, type DetectorModeChoice } from '../data/detector-mode.js';
 import type { AgeEstimator } from '../infer/estimator.js';
 import { probabilityUnder } from '../infer/age-pipeline.js';
+import { labelledFaceCrops } from './labelled-crops.js';
 import { groupMetrics, type GroupMetrics, type GroupPrediction } from './groups.js';
 import { ageMetrics, type AgeMetrics, type AgePrediction } from './metrics.js';
 import { DEFAULT_THRESHOLD, thresholdMetrics, type ThresholdMetrics } from './threshold.js';
@@ -77,12 +76,9 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
   const under = options.under ?? DEFAULT_THRESHOLD;
   const { rows: all, rejects } = await readDataset(openDataset(source, options.format, options.onReject ? { onReject: options.onReject } : {}));
   const rows = sampleRows(all, options.limit);
-  const p = estimator.preprocessing;
   const choice: DetectorModeChoice = options.detectorMode
     ? { mode: options.detectorMode, reason: 'given' }
     : await chooseDetectorMode(options.format, rows.map((r) => r.path));
-  const mode = choice.mode;
-  const detector = mode === 'photo' ? estimator.detector : await createFaceDetector({ mode });
   const batchSize = options.batchSize ?? 32;
   const predictions: EvalPrediction[] = [];
   const errors: Record<string, number> = {};
@@ -106,30 +102,22 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
     pending = [];
   };
 
-  try {
-    for (const [i, row] of rows.entries()) {
-      try {
-        const image = await decodeImage(row.path);
-        const { pixels, detected } = await cropLabelledFace(
-          image,
-          row,
-          { size: p.inputSize, margin: p.margin, align: p.align === 'landmarks' ? 'landmarks' : 'eyes', source: 'detect', fallbackToWhole: true },
-          detector,
-        );
-        if (!detected) misses += 1;
-        pending.push({ row, crop: pixels, detected });
-        if (pending.length >= batchSize) await flush();
-      } catch (err) {
-        const code = errorCode(err);
-        errors[code] = (errors[code] ?? 0) + 1;
-        options.onSkip?.(errorMessage(err));
-      }
-      options.onProgress?.(i + 1, rows.length);
+  let done = 0;
+  for await (const { row, crop, error } of labelledFaceCrops(rows, estimator, choice.mode)) {
+    try {
+      if (!crop) throw error;
+      if (!crop.detected) misses += 1;
+      pending.push({ row, crop: crop.pixels, detected: crop.detected });
+      if (pending.length >= batchSize) await flush();
+    } catch (err) {
+      const code = errorCode(err);
+      errors[code] = (errors[code] ?? 0) + 1;
+      options.onSkip?.(errorMessage(err));
     }
-    if (pending.length) await flush();
-  } finally {
-    if (detector !== estimator.detector) detector.dispose();
+    done += 1;
+    options.onProgress?.(done, rows.length);
   }
+  if (pending.length) await flush();
   return { ...scoreEval(predictions, under), predictions, misses, errors, rejects: rejects.byReason, detector: choice };
 }
 

@@ -8,7 +8,7 @@ import { createOnnxRunner } from '../infer/onnx-runner.js';
 import { createTfjsRunner } from '../infer/tfjs-runner.js';
 import { initBackend, tf } from '../tf/backend.js';
 import { DEFAULT_OPSET, exportOnnx } from './onnx.js';
-import { loadLayersModelFromFolder, modelFolder } from './fs-io.js';
+import { loadLayersModelFromFolder, modelFolder } from '../models/model-folder.js';
 
 /** Largest abs difference allowed between the ONNX export and TF.js. */
 export const EXPORT_TOLERANCE = 1e-4;

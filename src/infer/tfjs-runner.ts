@@ -2,7 +2,7 @@
 // loads. Imported lazily (TF.js is an optional dependency that `howold` itself never loads).
 import { initBackend, tf } from '../tf/backend.js';
 import { uniqueNames } from '../export/onnx.js';
-import { loadLayersModelFromFolder } from '../export/fs-io.js';
+import { loadLayersModelFromFolder } from '../models/model-folder.js';
 import { HowoldError } from '../core/errors.js';
 import { imageShape, modelRunner, type ModelRunner } from './ort-runner.js';
 

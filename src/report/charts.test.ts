@@ -8,7 +8,7 @@ import { bandChart, calibrationChart, curvesChart, errorHistogram, genderChart, 
 import { writeFigure } from './render.js';
 import { niceTicks, type Figure } from './svg.js';
 import { fakePredictions, imageSize, lcg } from './testing.js';
-import type { MonitorLine } from '../train/callbacks.js';
+import type { MonitorLine } from '../train/callbacks/index.js';
 import type { EpochLogs } from '../train/types.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'howold-charts-'));

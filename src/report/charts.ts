@@ -2,7 +2,7 @@
 // error by age band and gender, error histogram and calibration.
 import type { BandMetrics, CalibrationPoint } from '../eval/metrics.js';
 import { AGE_BANDS } from '../eval/metrics.js';
-import type { MonitorLine } from '../train/callbacks.js';
+import type { MonitorLine } from '../train/callbacks/index.js';
 import type { EpochLogs, StepLogs } from '../train/types.js';
 import { COLORS, Panel, figure, niceDomain, niceTicks, num, viridis, type Figure, type LegendItem } from './svg.js';
 

@@ -4,11 +4,10 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RgbImage } from '../core/types.js';
 import { errorMessage } from '../core/errors.js';
-import { cropLabelledFace } from '../data/labelled-face.js';
-import { createFaceDetector, type DetectorMode } from '../detect/index.js';
+import type { DetectorMode } from '../detect/index.js';
 import type { EvalPrediction, EvalResult } from '../eval/evaluate.js';
+import { labelledFaceCrops } from '../eval/labelled-crops.js';
 import { quantileCalibration, type AgeMetrics } from '../eval/metrics.js';
-import { decodeImage } from '../image/decode.js';
 import type { AgeEstimator } from '../infer/estimator.js';
 import { bandChart, calibrationChart, errorHistogram, genderChart, scatterChart, sortedChart } from './charts.js';
 import { errorColor, tileGallery, type Tile } from './gallery.js';
@@ -48,8 +47,9 @@ export function predictionsCsv(predictions: EvalPrediction[]): string {
 }
 
 /**
- * The labelled face of each prediction's image, cropped again through the same detector mode and alignment as
- * eval used (at `size` px for display); undefined where the image can no longer be read.
+ * The labelled face of each prediction's image, cropped again through eval's own loop (eval/labelled-crops.ts:
+ * the same detector mode, margin and alignment, at `size` px for display); undefined where the image can no
+ * longer be read.
  */
 export async function labelledCrops(
   items: Array<Pick<EvalPrediction, 'path' | 'truth' | 'faceBox'>>,
@@ -58,25 +58,18 @@ export async function labelledCrops(
   size: number,
   onSkip?: (message: string) => void,
 ): Promise<Array<RgbImage | undefined>> {
-  const detector = detectorMode === 'photo' ? estimator.detector : await createFaceDetector({ mode: detectorMode });
-  try {
-    const crops: Array<RgbImage | undefined> = [];
-    for (const item of items) {
-      try {
-        const image = await decodeImage(item.path);
-        const row = { path: item.path, age: item.truth, ...(item.faceBox ? { faceBox: item.faceBox } : {}) };
-        const crop = await cropLabelledFace(image, row, { size, margin: estimator.preprocessing.margin, source: 'detect', fallbackToWhole: true }, detector);
-        crops.push(crop.pixels);
-      } catch (err) {
-        const message = errorMessage(err);
-        onSkip?.(`left out of the gallery: ${message.startsWith(item.path) ? message : `${item.path}: ${message}`}`);
-        crops.push(undefined);
-      }
+  const rows = items.map((item) => ({ path: item.path, age: item.truth, ...(item.faceBox ? { faceBox: item.faceBox } : {}) }));
+  const crops: Array<RgbImage | undefined> = [];
+  for await (const { row, crop, error } of labelledFaceCrops(rows, estimator, detectorMode, size)) {
+    if (crop) {
+      crops.push(crop.pixels);
+      continue;
     }
-    return crops;
-  } finally {
-    if (detector !== estimator.detector) detector.dispose();
+    const message = errorMessage(error);
+    onSkip?.(`left out of the gallery: ${message.startsWith(row.path) ? message : `${row.path}: ${message}`}`);
+    crops.push(undefined);
   }
+  return crops;
 }
 
 function tilesOf(items: EvalPrediction[], crops: Array<RgbImage | undefined>): Tile[] {

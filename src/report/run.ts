@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { HowoldError } from '../core/errors.js';
-import type { MonitorLine } from '../train/callbacks.js';
+import type { MonitorLine } from '../train/callbacks/index.js';
 import type { EpochLogs, StepLogs } from '../train/types.js';
 import { readJsonl } from '../core/atomic.js';
 import type { ModelMeta } from '../core/model-meta.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ageToTarget } from '../models/dex.js';
 import type { EvalPrediction } from '../eval/evaluate.js';
-import { JsonlLogger, type MonitorLine } from '../train/callbacks.js';
+import { JsonlLogger, type MonitorLine } from '../train/callbacks/index.js';
 import type { EpochLogs, StepLogs } from '../train/types.js';
 
 /** A deterministic pseudo-random sequence in [0, 1). */

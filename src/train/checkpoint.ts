@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { HowoldError } from '../core/errors.js';
 import { tf } from '../tf/backend.js';
 import { recoverDir, replaceDir, writeDurable } from '../core/atomic.js';
-import { loadModel, writeModelFiles, type ModelMeta, type ModelMetaInput } from './model-io.js';
+import { loadModel, writeModelFiles, type ModelMeta, type ModelMetaInput } from '../models/model-folder.js';
 import { optimizerState, type NamedTensor } from './optimizers.js';
 import type { TrainState } from './types.js';
 

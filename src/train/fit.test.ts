@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tf } from '../tf/backend.js';
-import { evaluate, fit, gaussianTargets, type FitOptions } from './fit.js';
+import { evaluate } from './evaluate.js';
+import { fit, type FitOptions } from './fit.js';
+import { gaussianTargets } from './step.js';
 import { batchToInput } from './tensors.js';
 import { initTrainingBackend } from './run.js';
 import { syntheticData, tinyModel, TINY_PREPROCESSING } from './testing.js';

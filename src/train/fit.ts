@@ -1,18 +1,25 @@
-// A Keras-style fit() with a custom training loop: it streams FaceBatches, supports the mean-variance loss and
-// an optional gender head, and updates only trainable weights.
+// A Keras-style fit(): the loop over epochs and batches with a custom training step. It streams FaceBatches
+// (epoch-iterator.ts), runs one update per batch (step.ts: the mean-variance loss, an optional gender head, only
+// trainable weights updated, gradients optionally shared out to worker threads), validates after each epoch
+// (evaluate.ts) and tells its callbacks (callbacks/) at each event.
 import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
+import { findHeads } from '../models/heads.js';
 import { tf } from '../tf/backend.js';
-import { ageLoss, crossEntropyPerSample, expectedAgeOf, weightedMean, type AgeLossKind, type MeanVarianceOptions } from './losses.js';
-import { createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate, type NamedTensor, type OptimizerKind } from './optimizers.js';
+import { CallbackList } from './callbacks/callback-list.js';
+import { EpochIterator, type TrainData } from './epoch-iterator.js';
+import { evaluate } from './evaluate.js';
+import type { AgeLossKind, MeanVarianceOptions } from './losses.js';
+import { createOptimizer, disposeOptimizer, restoreOptimizerState, type NamedTensor, type OptimizerKind } from './optimizers.js';
 import { mixSeed } from '../core/rng.js';
 import { constant, createSchedule, type Schedule, type ScheduleSpec } from './schedules.js';
-import { batchToInput, batchToTargets, type Augmentation, type TargetSpec } from './tensors.js';
+import type { Augmentation, TargetSpec } from './tensors.js';
 import { startGradientPool, type GradientPool } from './parallel.js';
-import { batchMetrics, outputsOf, stepGradients, type StepSpec } from './step.js';
-
-export { gaussianTargets } from './step.js';
+import { createTrainStep, type StepSpec } from './step.js';
+import { freezeBatchNormStatistics } from './trainable.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
+
+export type { TrainData };
 
 export interface FitOptions {
   epochs: number;
@@ -71,62 +78,6 @@ export interface DistillOptions {
 }
 
 
-/**
- * Training batches for one epoch. Called once per epoch with the epoch number, so a data source can seed its
- * shuffle by epoch and a resumed run sees the same order.
- */
-export type TrainData = (epoch: number) => AsyncIterable<FaceBatch>;
-
-/** The model's age head (the output named 'age', or the only output) and optional gender head. */
-export interface Heads {
-  age: number;
-  gender?: number;
-  classes: number;
-}
-
-export function findHeads(model: tf.LayersModel): Heads {
-  const names = model.outputNames;
-  let age = names.indexOf('age');
-  if (age < 0) {
-    if (names.length !== 1) throw new Error(`model has outputs ${names.join(', ')} but none named 'age'`);
-    age = 0;
-  }
-  const gender = names.indexOf('gender');
-  const shape = model.outputs[age]!.shape;
-  const classes = shape[shape.length - 1];
-  if (typeof classes !== 'number' || classes < 2) throw new Error(`age output has shape [${shape.join(', ')}]`);
-  return { age, gender: gender >= 0 ? gender : undefined, classes };
-}
-
-function allLayers(layer: tf.layers.Layer, ancestorFrozen: boolean, out: { layer: tf.layers.Layer; frozen: boolean }[]): void {
-  const frozen = ancestorFrozen || !layer.trainable;
-  out.push({ layer, frozen });
-  const children = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
-  if (Array.isArray(children)) for (const child of children) allLayers(child, frozen, out);
-}
-
-/**
- * tfjs-layers runs BatchNormalization in training mode (batch statistics, moving averages updated) even when the
- * layer is frozen; Keras 2 runs a frozen BN in inference mode, which is what fine-tuning on a frozen backbone
- * needs. This forces that for the duration of a fit; the returned function undoes it.
- */
-export function freezeBatchNormStatistics(model: tf.LayersModel): () => void {
-  const found: { layer: tf.layers.Layer; frozen: boolean }[] = [];
-  allLayers(model, false, found);
-  const patched: tf.layers.Layer[] = [];
-  for (const { layer, frozen } of found) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const weightsFrozen = layer.trainableWeights.length === 0 && layer.nonTrainableWeights.length > 2;
-    if (!frozen && !weightsFrozen) continue;
-    const original = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => original(inputs, { ...kwargs, training: false });
-    patched.push(layer);
-  }
-  return () => {
-    for (const layer of patched) delete (layer as unknown as Record<string, unknown>).call;
-  };
-}
-
 function resolveSchedule(options: FitOptions): Schedule {
   const s = options.schedule;
   if (s === undefined) return constant(options.lr);
@@ -140,71 +91,59 @@ function resolveSchedule(options: FitOptions): Schedule {
 
 
 
-/** Averages of a whole pass over `data` in inference mode. */
-export interface EvalMetrics {
-  n: number;
-  loss: number;
-  mae: number;
-  /** Share of faces with |predicted - true| <= 5 years. */
-  cs5: number;
-  genderAccuracy?: number;
-  genderN: number;
-}
-
-export interface EvaluateOptions {
-  preprocessing: Preprocessing;
-  loss?: AgeLossKind;
-  meanVariance?: MeanVarianceOptions;
-  targets?: Omit<TargetSpec, 'classes'>;
-  genderLossWeight?: number;
-}
-
-export async function evaluate(model: tf.LayersModel, data: AsyncIterable<FaceBatch>, options: EvaluateOptions): Promise<EvalMetrics> {
-  const heads = findHeads(model);
-  const kind = options.loss ?? 'dex';
-  const genderWeight = options.genderLossWeight ?? 1;
-  let n = 0;
-  let loss = 0;
-  let absError = 0;
-  let within5 = 0;
-  let genderCorrect = 0;
-  let genderN = 0;
-  for await (const batch of data) {
-    if (batch.count === 0) continue;
-    const values = tf.tidy(() => {
-      const x = batchToInput(batch, options.preprocessing);
-      const t = batchToTargets(batch, { ...options.targets, classes: heads.classes });
-      const outs = outputsOf(model, x, false);
-      const probs = outs[heads.age] as tf.Tensor2D;
-      let total = ageLoss(kind, t.age, probs, t.ages, options.meanVariance);
-      const gender = heads.gender !== undefined ? (outs[heads.gender] as tf.Tensor2D) : undefined;
-      if (gender) total = tf.add(total, tf.mul(genderWeight, weightedMean(crossEntropyPerSample(t.gender, gender), t.genderWeight)));
-      const m = batchMetrics(probs, t.ages, gender, t.gender, t.genderWeight);
-      return tf.stack([total, m.absError, tf.sum(tf.cast(tf.lessEqual(m.errors, 5), 'float32')), m.correct, tf.sum(t.genderWeight)]);
-    });
-    const [l, ae, w5, gc, gn] = await values.data();
-    values.dispose();
-    loss += l! * batch.count;
-    absError += ae!;
-    within5 += w5!;
-    if (heads.gender !== undefined) {
-      genderCorrect += gc!;
-      genderN += gn!;
-    }
-    n += batch.count;
-  }
-  return {
-    n,
-    loss: n ? loss / n : Number.NaN,
-    mae: n ? absError / n : Number.NaN,
-    cs5: n ? within5 / n : Number.NaN,
-    genderAccuracy: genderN > 0 ? genderCorrect / genderN : undefined,
-    genderN,
+/** Adds one step's metrics (STEP_METRICS order) to the epoch's running sums and returns the step's log line. */
+function recordStep(state: TrainState, epoch: number, batch: FaceBatch, metrics: number[], lr: number, seconds: number, hasGender: boolean): StepLogs {
+  const [loss, lossAge, absError, lossGender, genderCorrect, genderCount] = metrics;
+  state.step += 1;
+  state.batch += 1;
+  const t = state.totals;
+  t.samples += batch.count;
+  t.loss += loss! * batch.count;
+  t.absError += absError!;
+  t.genderCorrect += genderCorrect!;
+  t.genderCount += genderCount!;
+  t.seconds += seconds;
+  const logs: StepLogs = {
+    epoch,
+    step: state.step,
+    batch: state.batch,
+    size: batch.count,
+    loss: loss!,
+    ageLoss: lossAge!,
+    mae: absError! / batch.count,
+    lr,
+    imagesPerSecond: seconds > 0 ? batch.count / seconds : 0,
   };
+  if (hasGender) {
+    logs.genderLoss = lossGender;
+    if (genderCount! > 0) logs.genderAccuracy = genderCorrect! / genderCount!;
+  }
+  return logs;
 }
 
-async function runCallbacks(callbacks: Callback[], call: (cb: Callback) => void | Promise<void>): Promise<void> {
-  for (const cb of callbacks) await call(cb);
+/** The epoch's training averages (before validation adds its val_ fields). */
+function epochLogs(state: TrainState, epoch: number, schedule: Schedule, hasGender: boolean): EpochLogs {
+  const t = state.totals;
+  const logs: EpochLogs = {
+    epoch,
+    step: state.step,
+    samples: t.samples,
+    seconds: t.seconds,
+    imagesPerSecond: t.seconds > 0 ? t.samples / t.seconds : 0,
+    loss: t.samples ? t.loss / t.samples : Number.NaN,
+    mae: t.samples ? t.absError / t.samples : Number.NaN,
+    lr: schedule(Math.max(0, state.step - 1)),
+  };
+  if (hasGender && t.genderCount > 0) logs.genderAccuracy = t.genderCorrect / t.genderCount;
+  return logs;
+}
+
+function addToHistory(history: History, logs: EpochLogs): void {
+  history.epoch.push(logs.epoch);
+  for (const [key, value] of Object.entries(logs)) {
+    if (key === 'epoch' || typeof value !== 'number') continue;
+    (history.history[key] ??= []).push(value);
+  }
 }
 
 /**
@@ -213,13 +152,12 @@ async function runCallbacks(callbacks: Callback[], call: (cb: Callback) => void 
  */
 export async function fit(model: tf.LayersModel, trainData: TrainData, options: FitOptions): Promise<History> {
   const heads = findHeads(model);
-  const callbacks = options.callbacks ?? [];
+  const hasGender = heads.gender !== undefined;
+  const callbacks = new CallbackList(options.callbacks ?? []);
   const schedule = resolveSchedule(options);
   const seed = options.seed ?? 0;
   const kind = options.loss;
   const genderWeight = options.genderLossWeight ?? 1;
-  const augment = options.augment ?? true;
-  const targetSpec: TargetSpec = { ...options.targets, classes: heads.classes };
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (variables.length === 0) throw new Error('model has no trainable weights');
 
@@ -241,20 +179,21 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
     initial: { ...initial, totals: { ...initial.totals } },
     state,
     trainableVariables: variables,
-    callbacks,
+    callbacks: callbacks.callbacks,
     stopTraining: false,
     learningRate: schedule,
   };
   const history: History = { epoch: [], history: {} };
+  const iterator = new EpochIterator(trainData, initial, options.epochs);
   let unfreeze = () => {};
 
   const spec: StepSpec = {
     preprocessing: options.preprocessing,
     loss: kind,
     meanVariance: options.meanVariance,
-    targets: targetSpec,
+    targets: { ...options.targets, classes: heads.classes },
     genderLossWeight: genderWeight,
-    augment,
+    augment: options.augment ?? true,
     ageWeights: options.ageWeights,
     ageHead: heads.age,
     genderHead: heads.gender,
@@ -265,94 +204,28 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1 (got ${workers})`);
   if (workers > 1 && teacher) throw new Error('distillation runs on one worker only (the teacher is not copied to the workers)');
   let pool: GradientPool | undefined;
-  const apply = (grads: tf.Tensor[], lr: number) => {
-    setLearningRate(optimizer, lr);
-    // By position, so each optimizer slot stays tied to the same variable whatever the gradient order.
-    optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
-  };
-  const step = async (batch: FaceBatch, lr: number): Promise<number[]> => {
-    const seedOfStep = mixSeed(seed, state.step);
-    if (pool) {
-      const { grads, metrics } = await pool.gradients(batch, seedOfStep, (part, s) => stepGradients(model, variables, part, spec, s));
-      tf.tidy(() => apply(grads, lr));
-      tf.dispose(grads);
-      return metrics;
-    }
-    const metrics = tf.tidy(() => {
-      const r = stepGradients(model, variables, batch, spec, seedOfStep, teacher);
-      apply(r.grads, lr);
-      return r.metrics;
-    });
-    const values = Array.from(await metrics.data());
-    metrics.dispose();
-    return values;
-  };
 
   try {
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
     unfreeze = freezeBatchNormStatistics(model);
     if (workers > 1) pool = await startGradientPool(model, variables, workers, spec);
-    await runCallbacks(callbacks, (cb) => cb.onTrainBegin?.(ctx));
-    for (let epoch = initial.epoch; epoch < options.epochs && !ctx.stopTraining; epoch++) {
+    const step = createTrainStep(model, variables, optimizer, spec, { pool, teacher });
+    await callbacks.onTrainBegin(ctx);
+    for (const epoch of iterator.epochNumbers(() => !ctx.stopTraining)) {
       if (epoch !== initial.epoch) {
         state.epoch = epoch;
         state.batch = 0;
         state.totals = emptyTotals();
       }
-      await runCallbacks(callbacks, (cb) => cb.onEpochBegin?.(epoch, ctx));
-      let skip = epoch === initial.epoch ? initial.batch : 0;
-      let last = performance.now();
-      for await (const batch of trainData(epoch)) {
-        if (skip > 0) {
-          skip -= 1;
-          last = performance.now();
-          continue;
-        }
-        if (batch.count === 0) continue;
+      await callbacks.onEpochBegin(epoch, ctx);
+      for await (const batch of iterator.batches(epoch)) {
         const lr = schedule(state.step);
-        const [loss, lossAge, absError, lossGender, genderCorrect, genderCount] = await step(batch, lr);
-        if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${state.step + 1}: lower the learning rate`);
-        const now = performance.now();
-        const seconds = (now - last) / 1000;
-        last = now;
-        state.step += 1;
-        state.batch += 1;
-        const t = state.totals;
-        t.samples += batch.count;
-        t.loss += loss! * batch.count;
-        t.absError += absError!;
-        t.genderCorrect += genderCorrect!;
-        t.genderCount += genderCount!;
-        t.seconds += seconds;
-        const logs: StepLogs = {
-          epoch,
-          step: state.step,
-          batch: state.batch,
-          size: batch.count,
-          loss: loss!,
-          ageLoss: lossAge!,
-          mae: absError! / batch.count,
-          lr,
-          imagesPerSecond: seconds > 0 ? batch.count / seconds : 0,
-        };
-        if (heads.gender !== undefined) {
-          logs.genderLoss = lossGender;
-          if (genderCount! > 0) logs.genderAccuracy = genderCorrect! / genderCount!;
-        }
-        await runCallbacks(callbacks, (cb) => cb.onBatchEnd?.(logs, ctx));
+        const metrics = await step(batch, lr, mixSeed(seed, state.step));
+        if (!Number.isFinite(metrics[0])) throw new Error(`loss is ${metrics[0]} at step ${state.step + 1}: lower the learning rate`);
+        const logs = recordStep(state, epoch, batch, metrics, lr, iterator.lap(), hasGender);
+        await callbacks.onBatchEnd(logs, ctx);
       }
-      const t = state.totals;
-      const logs: EpochLogs = {
-        epoch,
-        step: state.step,
-        samples: t.samples,
-        seconds: t.seconds,
-        imagesPerSecond: t.seconds > 0 ? t.samples / t.seconds : 0,
-        loss: t.samples ? t.loss / t.samples : Number.NaN,
-        mae: t.samples ? t.absError / t.samples : Number.NaN,
-        lr: schedule(Math.max(0, state.step - 1)),
-      };
-      if (heads.gender !== undefined && t.genderCount > 0) logs.genderAccuracy = t.genderCorrect / t.genderCount;
+      const logs = epochLogs(state, epoch, schedule, hasGender);
       if (options.validationData) {
         const v = await evaluate(model, options.validationData(), {
           preprocessing: options.preprocessing,
@@ -371,24 +244,14 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
       state.epoch = epoch + 1;
       state.batch = 0;
       state.totals = emptyTotals();
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) {
-        if (key === 'epoch' || typeof value !== 'number') continue;
-        (history.history[key] ??= []).push(value);
-      }
-      await runCallbacks(callbacks, (cb) => cb.onEpochEnd?.(logs, ctx));
+      addToHistory(history, logs);
+      await callbacks.onEpochEnd(logs, ctx);
     }
-    await runCallbacks(callbacks, (cb) => cb.onTrainEnd?.(history, ctx));
+    await callbacks.onTrainEnd(history, ctx);
     return history;
   } finally {
     unfreeze();
-    for (const cb of callbacks) {
-      try {
-        await cb.close?.();
-      } catch {
-        // closing must not hide the error that ended training
-      }
-    }
+    await callbacks.close();
     disposeOptimizer(optimizer);
     await pool?.dispose();
   }

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../tf/backend.js';
 import '../models/index.js'; // registers the zoo's custom layers for deserialisation
-import { freezeBatchNormStatistics } from './fit.js';
+import { freezeBatchNormStatistics } from './trainable.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel.js';
 import { stepGradients } from './step.js';

@@ -23,25 +23,24 @@ export {
   type ModelOptions,
   type TargetOptions,
 } from '../models/index.js';
+export { initTrainingBackend, resumeRun, startRun, type RunHooks, type RunResult } from './run.js';
 export {
-  initTrainingBackend,
-  resolveConfig,
-  resumeRun,
-  startRun,
   BASE_DEFAULTS,
+  checkRunConfig,
+  resolveConfig,
   RUN_DEFAULTS,
   type RunConfig,
-  type RunHooks,
-  type RunResult,
   type StartOptions,
   type TrainingDefaults,
-} from './run.js';
-export { evaluate as evaluateModel, fit, type EvalMetrics, type EvaluateOptions, type FitOptions, type TrainData } from './fit.js';
-export { BestModel, Checkpoint, EarlyStopping, formatEpoch, JsonlLogger, MonitorSet, ProgressBar, type MonitorLine } from './callbacks.js';
+} from './config.js';
+export { fit, type FitOptions, type DistillOptions } from './fit.js';
+export type { TrainData } from './epoch-iterator.js';
+export { evaluate as evaluateModel, type EvalMetrics, type EvaluateOptions } from './evaluate.js';
+export { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory, type MonitorLine } from './callbacks/index.js';
 export type { Callback, EpochLogs, FitContext, History, StepLogs } from './types.js';
 export { ageLoss, AGE_LOSSES, type AgeLossKind } from './losses.js';
 export { createOptimizer, OPTIMIZERS, type OptimizerConfig, type OptimizerKind } from './optimizers.js';
 export { createSchedule, SCHEDULE_KINDS, type Schedule, type ScheduleKind, type ScheduleSpec } from './schedules.js';
 export { AUGMENTATIONS, DEFAULT_AUGMENTATION, WILD_AUGMENTATION, type Augmentation, type AugmentationName } from './tensors.js';
-export { loadModel, saveModel, type LoadedModel, type ModelMetaInput } from './model-io.js';
+export { loadModel, saveModel, type LoadedModel, type ModelMetaInput } from '../models/model-folder.js';
 export { initBackend, tf, type BackendName } from '../tf/backend.js';

@@ -11,9 +11,10 @@ import { streamShards } from '../data/shards.js';
 import { createModelAsync } from '../models/index.js';
 import { tf } from '../tf/backend.js';
 import { fit, type FitOptions } from './fit.js';
-import { loadModel } from './model-io.js';
+import { loadModel } from '../models/model-folder.js';
 import { partSizes } from './parallel.js';
-import { initTrainingBackend, resumeRun, startRun, type StartOptions } from './run.js';
+import type { StartOptions } from './config.js';
+import { initTrainingBackend, resumeRun, startRun } from './run.js';
 import { StopAt } from './testing.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tf } from '../tf/backend.js';
 import { readJsonl } from '../core/atomic.js';
-import type { MonitorLine } from './callbacks.js';
+import type { MonitorLine } from './callbacks/index.js';
 import { readCheckpointState } from './checkpoint.js';
-import { loadModel, saveModel } from './model-io.js';
-import { initTrainingBackend, resolveConfig, resumeRun, startRun, type StartOptions } from './run.js';
+import { loadModel, saveModel } from '../models/model-folder.js';
+import { resolveConfig, type StartOptions } from './config.js';
+import { initTrainingBackend, resumeRun, startRun } from './run.js';
 import { StopAt, tinyModel, TINY_PREPROCESSING, writeSyntheticShards } from './testing.js';
 
 let root: string;

@@ -1,118 +1,31 @@
-// A training run in a folder: resolves the configuration (model entry defaults < flags), streams shards, wires
-// the callbacks and resumes from the folder's checkpoint after a kill.
-//
-//   RUNDIR/config.json     the resolved RunConfig, model name and preprocessing, shard summary
-//   RUNDIR/log.jsonl       one line per step and per epoch (JsonlLogger)
-//   RUNDIR/monitor.jsonl   the monitor faces' predictions at every checkpoint (MonitorSet)
-//   RUNDIR/checkpoint/     the latest checkpoint (checkpoint.ts)
-//   RUNDIR/best/           the model with the best val MAE so far (saveModel layout)
-//   RUNDIR/final/          the model when training ended (best weights if early stopping restored them)
+// A training run in a folder (run-folder.ts): resolves the configuration (config.ts), streams shards, wires the
+// callbacks and resumes from the folder's checkpoint after a kill.
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Preprocessing } from '../core/types.js';
-import { createModelAsync, getModelEntry } from '../models/index.js';
+import { readModelMeta } from '../core/model-meta.js';
 import { HowoldError } from '../core/errors.js';
+import { mixSeed } from '../core/rng.js';
+import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { readShardIndex, streamShards, type ShardIndex, type ShardManifest } from '../data/shards.js';
+import { createModelAsync, getModelEntry } from '../models/index.js';
+import { loadModel, saveModel } from '../models/model-folder.js';
 import { buildFaceApiAgeRegression } from '../models/tinyxception.js';
-import { ageBalanceWeights } from './balance.js';
 import { initBackend, tf } from '../tf/backend.js';
-import { readJsonl, writeFileAtomic } from '../core/atomic.js';
-import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory } from './callbacks.js';
+import { ageBalanceWeights } from './balance.js';
+import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory } from './callbacks/index.js';
 import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './checkpoint.js';
-import { fit } from './fit.js';
+import { checkRunConfig, resolveConfig, scheduleSpec, type RunConfig, type StartOptions } from './config.js';
+import { fit, type FitOptions, type TrainData } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
-import type { AgeLossKind } from './losses.js';
-import { loadModel, saveModel, type ModelMeta } from './model-io.js';
-import { readModelMeta } from '../core/model-meta.js';
-import { optimizerClassName, type OptimizerKind } from './optimizers.js';
-import { mixSeed } from '../core/rng.js';
-import type { ScheduleKind, ScheduleSpec } from './schedules.js';
-import { AUGMENTATIONS, type AugmentationName, type TargetSpec } from './tensors.js';
+import { optimizerClassName } from './optimizers.js';
+import { isEmptyDir, lastEpochMetrics, readConfigFile, runPaths, writeConfigFile, type ConfigFile } from './run-folder.js';
+import { AUGMENTATIONS } from './tensors.js';
+import { unfreezeLayers } from './trainable.js';
 import type { Callback, History } from './types.js';
 
-/** Settings a model entry's `defaultTraining` may preset (the tutorial's VGG16: SGD 0.01, momentum 0.1, ...). */
-export interface TrainingDefaults {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerKind;
-  lr: number;
-  momentum: number;
-  nesterov: boolean;
-  loss: AgeLossKind;
-  schedule: ScheduleKind;
-  /** Linear warmup of the cosine schedule, in epochs (may be fractional). */
-  warmupEpochs: number;
-  /** Age target distributions: one-hot (the tutorial's), label smoothing or Gaussian. */
-  targets: NonNullable<TargetSpec['kind']>;
-  augment: boolean;
-}
-
-export const BASE_DEFAULTS: Readonly<TrainingDefaults> = Object.freeze({
-  epochs: 30,
-  batchSize: 32,
-  optimizer: 'adam',
-  lr: 1e-3,
-  momentum: 0.9,
-  nesterov: false,
-  loss: 'dex',
-  schedule: 'cosine',
-  warmupEpochs: 1,
-  targets: 'gaussian',
-  augment: true,
-});
-
-export interface RunConfig extends TrainingDefaults {
-  /** Prepared shard folder. */
-  data: string;
-  /** Run folder. */
-  out: string;
-  /** Registry name of the architecture (for --from, the name in the model's howold.json). */
-  model: string;
-  /** Saved model folder to fine-tune instead of a new model. */
-  from?: string;
-  seed: number;
-  /** Checkpoint (and monitor-set prediction) every N steps; 0 = at epoch ends only. */
-  checkpointEvery: number;
-  /** Early stopping patience in epochs on val MAE; 0 = off. */
-  patience: number;
-  monitorCount: number;
-  genderLossWeight: number;
-  /** Age balance of the loss, 0..1 (balance.ts); 0: off. */
-  balance?: number;
-  /** Share of face-api's own AgeGenderNet (the teacher) in the age targets, 0..1; 0: off. */
-  distill?: number;
-  /** Augmentation preset when augment is on: 'default' or 'wild' (tensors.ts). */
-  augmentation?: AugmentationName;
-  /** Cap on training / validation faces per epoch (smoke runs). */
-  limit?: number;
-  valLimit?: number;
-  /** Shuffle buffer, faces. */
-  bufferSize?: number;
-  /** Layer-name prefixes to make trainable before training ('all' for every layer): unfreezes a pretrained backbone. */
-  unfreeze?: string[];
-  /** Threads sharing each batch's gradients (fit's `workers`); default 1. */
-  workers?: number;
-}
-
-export const RUN_DEFAULTS = {
-  seed: 1,
-  checkpointEvery: 500,
-  patience: 5,
-  monitorCount: 100,
-  genderLossWeight: 1,
-} as const;
-
-interface ConfigFile {
-  version: 1;
-  config: RunConfig;
-  preprocessing: Preprocessing;
-  shards: { size: number; count: number; splits: ShardIndex['splits'] };
-  startedAt: string;
-}
-
 export interface RunHooks {
-  /** Where progress and the epoch lines go (the CLI passes a ProgressBar). Default none: the library prints nothing. */
+  /** Where progress and the epoch lines go (the CLI passes its progress bar). Default none: the library prints nothing. */
   progress?: Callback | false;
   /** Extra callbacks, run before the Checkpoint. */
   callbacks?: Callback[];
@@ -137,56 +50,6 @@ export async function initTrainingBackend(): Promise<string> {
   return name;
 }
 
-const LOSS_ALIASES: Record<string, AgeLossKind> = {
-  dex: 'dex',
-  ce: 'dex',
-  crossentropy: 'dex',
-  'cross-entropy': 'dex',
-  categoricalcrossentropy: 'dex',
-  'categorical-crossentropy': 'dex',
-  'mean-variance': 'mean-variance',
-  meanvariance: 'mean-variance',
-};
-
-/** Picks the fields of a model entry's defaultTraining that the trainer knows, with tolerant names. */
-export function trainingDefaultsFrom(defaults: object | undefined): Partial<TrainingDefaults> {
-  if (!defaults) return {};
-  const raw = defaults as Record<string, unknown>;
-  const out: Partial<TrainingDefaults> = {};
-  const num = (...keys: string[]) => keys.map((k) => raw[k]).find((v): v is number => typeof v === 'number');
-  const epochs = num('epochs');
-  const batch = num('batchSize', 'batch');
-  const lr = num('lr', 'learningRate');
-  const momentum = num('momentum');
-  const warmup = num('warmupEpochs');
-  if (epochs !== undefined) out.epochs = epochs;
-  if (batch !== undefined) out.batchSize = batch;
-  if (lr !== undefined) out.lr = lr;
-  if (momentum !== undefined) out.momentum = momentum;
-  if (warmup !== undefined) out.warmupEpochs = warmup;
-  if (typeof raw.nesterov === 'boolean') out.nesterov = raw.nesterov;
-  if (typeof raw.augment === 'boolean') out.augment = raw.augment;
-  const optimizer = String(raw.optimizer ?? '').toLowerCase();
-  if (optimizer === 'sgd' || optimizer === 'adam') out.optimizer = optimizer;
-  const loss = LOSS_ALIASES[String(raw.loss ?? '').toLowerCase()];
-  if (loss) out.loss = loss;
-  const schedule = String(raw.schedule ?? '');
-  if (schedule === 'constant' || schedule === 'cosine' || schedule === 'step') out.schedule = schedule;
-  const targets = String(raw.targets ?? '');
-  if (targets === 'onehot' || targets === 'smooth' || targets === 'gaussian') out.targets = targets;
-  return out;
-}
-
-function scheduleSpec(config: RunConfig, stepsPerEpoch: number): ScheduleSpec {
-  const total = config.epochs * stepsPerEpoch;
-  if (config.schedule === 'cosine') {
-    return { kind: 'cosine', totalSteps: total, warmupSteps: Math.round(config.warmupEpochs * stepsPerEpoch), minLr: config.lr * 0.01 };
-  }
-  // Step decay: x0.1 at 50% and again at 75% would need two steps; one decay per third of the run is simpler.
-  if (config.schedule === 'step') return { kind: 'step', every: Math.max(1, Math.ceil(total / 3)), gamma: 0.1 };
-  return { kind: 'constant' };
-}
-
 /** The ages of the training split, from the shard manifests (no pixels read). */
 async function trainAges(data: string): Promise<number[]> {
   const ages: number[] = [];
@@ -201,34 +64,6 @@ async function firstFaces(data: string, split: 'train' | 'val', count: number): 
   if (count <= 0) return undefined;
   for await (const batch of streamShards(data, { split, batchSize: count, shuffle: false, limit: count })) return batch;
   return undefined;
-}
-
-async function isEmptyDir(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch {
-    return true;
-  }
-}
-
-async function readConfigFile(runDir: string): Promise<ConfigFile> {
-  try {
-    return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as ConfigFile;
-  } catch {
-    throw new HowoldError('not_a_run', 'no readable config.json: not a training run folder', runDir);
-  }
-}
-
-/** Marks the layers whose names start with one of `prefixes` ('all': every layer) trainable; returns how many. */
-export function unfreezeLayers(model: tf.LayersModel, prefixes: string[]): number {
-  let count = 0;
-  for (const layer of model.layers) {
-    if (!layer.trainable && (prefixes.includes('all') || prefixes.some((p) => layer.name.startsWith(p)))) {
-      layer.trainable = true;
-      count += 1;
-    }
-  }
-  return count;
 }
 
 async function newModel(config: RunConfig): Promise<{ model: tf.LayersModel; name: string; preprocessing: Preprocessing }> {
@@ -251,35 +86,6 @@ async function buildModel(config: RunConfig): Promise<{ model: tf.LayersModel; n
   return { model, name: config.model, preprocessing: entry.preprocessing };
 }
 
-export type StartOptions = Partial<RunConfig> & Pick<RunConfig, 'data' | 'out'> & { model?: string };
-
-/** Resolves a new run's configuration: built-in defaults < the model's defaultTraining < the given options. */
-export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
-  let entryDefaults: Partial<TrainingDefaults> = {};
-  let model = options.model;
-  if (options.from) {
-    const meta = await readModelMeta(options.from);
-    model = meta.name;
-    entryDefaults = trainingDefaultsFrom(meta.training);
-  } else if (model) {
-    entryDefaults = trainingDefaultsFrom(getModelEntry(model).defaultTraining);
-  } else {
-    throw new HowoldError('invalid_argument', 'a model is needed: --model NAME or --from MODEL_DIR');
-  }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<RunConfig>;
-  return {
-    ...BASE_DEFAULTS,
-    ...RUN_DEFAULTS,
-    ...entryDefaults,
-    ...defined,
-    data: resolve(options.data),
-    out: resolve(options.out),
-    from: options.from ? resolve(options.from) : undefined,
-    model,
-  };
-}
-
-
 /** Starts a new run in `options.out` (which must be empty or absent). */
 export async function startRun(options: StartOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const config = await resolveConfig(options);
@@ -299,7 +105,7 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
     shards: { size: index.size, count: index.count, splits: index.splits },
     startedAt: new Date().toISOString(),
   };
-  await writeFileAtomic(join(config.out, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
+  await writeConfigFile(config.out, file);
   return execute(file, index, created.model, undefined, hooks);
 }
 
@@ -308,14 +114,14 @@ export async function resumeRun(runDir: string, overrides: { epochs?: number; wo
   const dir = resolve(runDir);
   const file = await readConfigFile(dir);
   if (overrides.epochs !== undefined && overrides.epochs !== file.config.epochs) {
-    file.config = { ...file.config, epochs: overrides.epochs };
-    await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
+    file.config = checkRunConfig({ ...file.config, epochs: overrides.epochs });
+    await writeConfigFile(dir, file);
   }
   // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
-  if (overrides.workers !== undefined) file.config = { ...file.config, workers: overrides.workers };
+  if (overrides.workers !== undefined) file.config = checkRunConfig({ ...file.config, workers: overrides.workers });
   file.config.out = dir;
   const index = await readShardIndex(file.config.data);
-  const checkpointDir = join(dir, 'checkpoint');
+  const checkpointDir = runPaths(dir).checkpoint;
   if (!(await readCheckpointState(checkpointDir))) {
     const created = await newModel(file.config);
     return execute(file, index, created.model, undefined, hooks);
@@ -324,14 +130,50 @@ export async function resumeRun(runDir: string, overrides: { epochs?: number; wo
   return execute(file, index, checkpoint.model, checkpoint, hooks);
 }
 
-/** The numeric fields of the last epoch line of log.jsonl. */
-async function lastEpochMetrics(runDir: string): Promise<Record<string, number> | undefined> {
-  const epochs = (await readJsonl(join(runDir, 'log.jsonl'))).filter((l) => l.type === 'epoch');
-  const last = epochs[epochs.length - 1];
-  if (!last) return undefined;
-  return Object.fromEntries(Object.entries(last).filter((e): e is [string, number] => typeof e[1] === 'number'));
+/**
+ * The run's callbacks, in the order they must run: the log, the caller's progress, the monitor faces, the best
+ * model and early stopping (with validation faces), the caller's own, and the Checkpoint last, so whatever a
+ * checkpoint covers is already logged.
+ */
+async function runCallbacks(file: ConfigFile, hasVal: boolean, hooks: RunHooks): Promise<{ callbacks: Callback[]; early?: EarlyStopping }> {
+  const { config, preprocessing } = file;
+  const paths = runPaths(config.out);
+  const meta: MetaFactory = (ctx, metrics) => ({
+    name: config.model,
+    preprocessing,
+    training: { ...config, data: config.data, shards: file.shards },
+    metrics,
+    epoch: ctx.state.epoch,
+    step: ctx.state.step,
+  });
+  const monitorFaces = await firstFaces(config.data, hasVal ? 'val' : 'train', config.monitorCount);
+  const callbacks: Callback[] = [new JsonlLogger(paths.log)];
+  if (hooks.progress) callbacks.push(hooks.progress);
+  if (monitorFaces) callbacks.push(new MonitorSet({ faces: monitorFaces, path: paths.monitor, every: config.checkpointEvery }));
+  if (hasVal) callbacks.push(new BestModel({ dir: paths.best, meta }));
+  const early = hasVal && config.patience > 0 ? new EarlyStopping({ patience: config.patience, bestDir: paths.best }) : undefined;
+  if (early) callbacks.push(early);
+  callbacks.push(...(hooks.callbacks ?? []));
+  callbacks.push(new Checkpoint({ dir: paths.checkpoint, every: config.checkpointEvery, meta }));
+  return { callbacks, early };
 }
 
+/** Training batches of epoch `epoch`: the train split, shuffled by (seed, epoch) so a resumed run sees the same order. */
+function trainData(config: RunConfig): TrainData {
+  return (epoch) =>
+    streamShards(config.data, {
+      split: 'train',
+      batchSize: config.batchSize,
+      shuffle: true,
+      seed: mixSeed(config.seed, epoch),
+      limit: config.limit,
+      bufferSize: config.bufferSize,
+    });
+}
+
+function validationData(config: RunConfig): () => AsyncIterable<FaceBatch> {
+  return () => streamShards(config.data, { split: 'val', batchSize: Math.max(config.batchSize, 64), shuffle: false, limit: config.valLimit });
+}
 
 async function execute(
   file: ConfigFile,
@@ -343,6 +185,7 @@ async function execute(
   const { config, preprocessing } = file;
   const log = hooks.log ?? (() => {});
   const runDir = config.out;
+  const paths = runPaths(runDir);
   try {
     if (hooks.prepareModel) await hooks.prepareModel(model);
     if (index.preprocessing.margin !== preprocessing.margin || index.preprocessing.align !== preprocessing.align) {
@@ -358,25 +201,7 @@ async function execute(
     const stepsPerEpoch = Math.ceil(trainFaces / config.batchSize);
     const hasVal = index.splits.val > 0 && config.valLimit !== 0;
     if (!hasVal) log('warning: no validation faces: no val metrics, best model or early stopping');
-
-    const meta: MetaFactory = (ctx, metrics) => ({
-      name: config.model,
-      preprocessing,
-      training: { ...config, data: config.data, shards: file.shards },
-      metrics,
-      epoch: ctx.state.epoch,
-      step: ctx.state.step,
-    });
-    const bestDir = join(runDir, 'best');
-    const monitorFaces = await firstFaces(config.data, hasVal ? 'val' : 'train', config.monitorCount);
-    const callbacks: Callback[] = [new JsonlLogger(join(runDir, 'log.jsonl'))];
-    if (hooks.progress) callbacks.push(hooks.progress);
-    if (monitorFaces) callbacks.push(new MonitorSet({ faces: monitorFaces, path: join(runDir, 'monitor.jsonl'), every: config.checkpointEvery }));
-    if (hasVal) callbacks.push(new BestModel({ dir: bestDir, meta }));
-    const early = hasVal && config.patience > 0 ? new EarlyStopping({ patience: config.patience, bestDir }) : undefined;
-    if (early) callbacks.push(early);
-    callbacks.push(...(hooks.callbacks ?? []));
-    callbacks.push(new Checkpoint({ dir: join(runDir, 'checkpoint'), every: config.checkpointEvery, meta }));
+    const { callbacks, early } = await runCallbacks(file, hasVal, hooks);
 
     let resumedFrom: RunResult['resumedFrom'];
     if (checkpoint) {
@@ -392,14 +217,7 @@ async function execute(
       checkpoint?.optimizerState && checkpoint.optimizerClass === optimizerClassName(config) ? checkpoint.optimizerState : undefined;
     if (checkpoint?.optimizerState && !optimizerState) log(`warning: optimizer changed since the checkpoint: its state starts afresh`);
 
-    const history = await fit(model, (epoch) => streamShards(config.data, {
-      split: 'train',
-      batchSize: config.batchSize,
-      shuffle: true,
-      seed: mixSeed(config.seed, epoch),
-      limit: config.limit,
-      bufferSize: config.bufferSize,
-    }), {
+    const options: FitOptions = {
       epochs: config.epochs,
       batchSize: config.batchSize,
       preprocessing,
@@ -415,9 +233,7 @@ async function execute(
       ageWeights,
       distill: teacher ? { teacher, weight: config.distill! } : undefined,
       genderLossWeight: config.genderLossWeight,
-      validationData: hasVal
-        ? () => streamShards(config.data, { split: 'val', batchSize: Math.max(config.batchSize, 64), shuffle: false, limit: config.valLimit })
-        : undefined,
+      validationData: hasVal ? validationData(config) : undefined,
       callbacks,
       initialEpoch: checkpoint?.state.epoch,
       initialStep: checkpoint?.state.step,
@@ -426,14 +242,14 @@ async function execute(
       optimizerState,
       seed: config.seed,
       workers: config.workers,
-    });
+    };
+    const history = await fit(model, trainData(config), options);
     tf.dispose(checkpoint?.optimizerState?.map((w) => w.tensor) ?? []);
     teacher?.dispose();
 
-    const finalDir = join(runDir, 'final');
-    const last = await readCheckpointState(join(runDir, 'checkpoint'));
-    const metrics = early?.restoredBest ? (await readModelMeta(bestDir).catch(() => undefined))?.metrics : await lastEpochMetrics(runDir);
-    await saveModel(model, finalDir, {
+    const last = await readCheckpointState(paths.checkpoint);
+    const metrics = early?.restoredBest ? (await readModelMeta(paths.best).catch(() => undefined))?.metrics : await lastEpochMetrics(runDir);
+    await saveModel(model, paths.final, {
       name: config.model,
       preprocessing,
       training: { ...config, shards: file.shards },
@@ -441,7 +257,7 @@ async function execute(
       epoch: last?.epoch,
       step: last?.step,
     });
-    return { runDir, history, finalDir, resumedFrom };
+    return { runDir, history, finalDir: paths.final, resumedFrom };
   } finally {
     model.dispose();
   }

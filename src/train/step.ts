@@ -1,9 +1,11 @@
-// One training step's gradients on one batch (or one worker's share of it): shared by fit() and the gradient
-// workers (parallel.ts), so both compute exactly the same thing.
+// One training step: its gradients on one batch (or one worker's share of it), shared by fit() and the gradient
+// workers (parallel.ts) so both compute exactly the same thing, and the update that applies them (createTrainStep).
 import type { Preprocessing } from '../core/types.js';
 import type { FaceBatch } from '../data/batch.js';
 import { tf } from '../tf/backend.js';
 import { ageLoss, crossEntropyPerSample, expectedAgeOf, weightedMean, type AgeLossKind, type MeanVarianceOptions } from './losses.js';
+import { setLearningRate } from './optimizers.js';
+import type { GradientPool } from './parallel.js';
 import { batchToInput, batchToTargets, type Augmentation, type TargetSpec } from './tensors.js';
 
 /** Everything a step needs besides the model and batch; plain data, so it can be sent to a worker. */
@@ -109,5 +111,40 @@ export function sliceBatch(batch: FaceBatch, start: number, end: number): FaceBa
     ages: batch.ages.slice(start, end),
     genders: batch.genders.slice(start, end),
     paths: batch.paths.slice(start, end),
+  };
+}
+
+/**
+ * One optimizer update: the gradients of `batch` (computed here, or shared out to `pool`'s workers), applied at
+ * learning rate `lr`; resolves to the STEP_METRICS values. `seed` draws the batch's augmentation.
+ */
+export function createTrainStep(
+  model: tf.LayersModel,
+  variables: tf.Variable[],
+  optimizer: tf.Optimizer,
+  spec: StepSpec,
+  options: { pool?: GradientPool; teacher?: Teacher } = {},
+): (batch: FaceBatch, lr: number, seed: number) => Promise<number[]> {
+  const { pool, teacher } = options;
+  const apply = (grads: tf.Tensor[], lr: number) => {
+    setLearningRate(optimizer, lr);
+    // By position, so each optimizer slot stays tied to the same variable whatever the gradient order.
+    optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
+  };
+  return async (batch, lr, seed) => {
+    if (pool) {
+      const { grads, metrics } = await pool.gradients(batch, seed, (part, s) => stepGradients(model, variables, part, spec, s));
+      tf.tidy(() => apply(grads, lr));
+      tf.dispose(grads);
+      return metrics;
+    }
+    const metrics = tf.tidy(() => {
+      const r = stepGradients(model, variables, batch, spec, seed, teacher);
+      apply(r.grads, lr);
+      return r.metrics;
+    });
+    const values = Array.from(await metrics.data());
+    metrics.dispose();
+    return values;
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeModel } from '../../export/onnx-proto.js';
-import { fileSystemIO } from '../../export/fs-io.js';
+import { fileSystemIO } from '../../models/model-folder.js';
 import { ageGenderModel } from '../../export/testing.js';
 import { initBackend } from '../../tf/backend.js';
 import { main } from '../main.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { saveModel } from '../../train/model-io.js';
+import { saveModel } from '../../models/model-folder.js';
 import { initTrainingBackend } from '../../train/run.js';
 import { tinyModel, TINY_PREPROCESSING, writeSyntheticShards } from '../../train/testing.js';
 import { main } from '../main.js';

@@ -5,9 +5,10 @@ import { parseChoiceOption, parseIntegerOption, parseNumberOption, parsePositive
 import { ArgumentError } from '../../index.js';
 import { AGE_LOSSES, type AgeLossKind } from '../../train/index.js';
 import { OPTIMIZERS, type OptimizerKind } from '../../train/index.js';
-import { initTrainingBackend, ProgressBar, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/index.js';
+import { initTrainingBackend, resumeRun, startRun, type RunResult, type StartOptions } from '../../train/index.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../../train/index.js';
 import { AUGMENTATIONS, type AugmentationName } from '../../train/index.js';
+import { ProgressBar } from '../train-progress.js';
 
 interface TrainCliOptions {
   data?: string;

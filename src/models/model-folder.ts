@@ -1,12 +1,19 @@
-// Saves and loads TF.js models as a folder holding model.json + weights.bin, the layout of `model.save('file://')`
-// with tfjs-node (which cannot install here). Each file is written to a temporary name and renamed into place,
-// weights first, so model.json only ever points at complete weights.
+// A TF.js Layers model as a folder: model.json + weights.bin (the layout of `model.save('file://')` with tfjs-node,
+// which cannot install here, and which its file:// handler also reads), plus howold.json for howold's own models
+// (what the model is and how it wants its input). Read and written by training, export and the TF.js runner.
+// fileSystemIO writes each file to a temporary name and renames it into place, weights first, so model.json only
+// ever points at complete weights; saveModel replaces the whole folder at once (core/atomic.ts), so a kill never
+// leaves a half-written model.
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { tf } from '../tf/backend.js';
-import { writeDurable, writeFileAtomic } from '../core/atomic.js';
+import { recoverDir, replaceDir, writeDurable, writeFileAtomic } from '../core/atomic.js';
 import { checkString } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
+import { readModelMeta, type ModelMeta } from '../core/model-meta.js';
+import { tf } from '../tf/backend.js';
+import { findHeads } from './heads.js';
+
+export type { ModelMeta };
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -18,11 +25,10 @@ export function modelFolder(path: string): string {
   return basename(plain) === MODEL_JSON ? dirname(resolve(plain)) : resolve(plain);
 }
 
-
-/** A tf.io.IOHandler that saves to and loads from a folder (model.json + weights.bin). */
 /**
- * `options.atomic` (default true) writes each file via a temporary name and a rename; false writes in place, for
- * callers that already fill a temporary folder and swap it in whole (src/train/model-io.ts).
+ * A tf.io.IOHandler that saves to and loads from a folder (model.json + weights.bin). `options.atomic` (default
+ * true) writes each file via a temporary name and a rename; false writes in place, for callers that already fill
+ * a temporary folder and swap it in whole (writeModelFiles).
  */
 export function fileSystemIO(path: string, options: { atomic?: boolean } = {}): tf.io.IOHandler {
   const folder = modelFolder(path);
@@ -114,4 +120,51 @@ export function registerFileSystemRouters(): void {
   >[0];
   if (tf.io.getSaveHandlers('file://probe').length === 0) tf.io.registerSaveRouter(route);
   if (tf.io.getLoadHandlers('file://probe').length === 0) tf.io.registerLoadRouter(route);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// howold model folders: the Layers model and howold.json
+
+export type ModelMetaInput = Omit<ModelMeta, 'format' | 'version' | 'outputs' | 'savedAt'> & Partial<Pick<ModelMeta, 'outputs'>>;
+
+function outputsOf(model: tf.LayersModel): ModelMeta['outputs'] {
+  const heads = findHeads(model);
+  return { ageClasses: heads.classes, gender: heads.gender !== undefined };
+}
+
+/** Writes model.json, weights.bin (fileSystemIO's layout) and howold.json into the folder `tmp` (no swap). */
+export async function writeModelFiles(model: tf.LayersModel, tmp: string, meta: ModelMetaInput): Promise<ModelMeta> {
+  // the folder is swapped in whole by replaceDir: no need to write each file atomically inside it
+  await model.save(fileSystemIO(tmp, { atomic: false }));
+  const full: ModelMeta = {
+    format: 'howold-model',
+    version: 1,
+    ...meta,
+    outputs: meta.outputs ?? outputsOf(model),
+    savedAt: new Date().toISOString(),
+  };
+  await writeDurable(join(tmp, 'howold.json'), `${JSON.stringify(full, null, 2)}\n`);
+  return full;
+}
+
+/** Saves `model` to `dir` atomically: `dir` holds either the previous complete model or this one. */
+export async function saveModel(model: tf.LayersModel, dir: string, meta: ModelMetaInput): Promise<ModelMeta> {
+  let written: ModelMeta | undefined;
+  await replaceDir(dir, async (tmp) => {
+    written = await writeModelFiles(model, tmp, meta);
+  });
+  return written!;
+}
+
+export interface LoadedModel {
+  model: tf.LayersModel;
+  /** howold.json, when the folder has one (a plain tfjs model folder has not). */
+  meta?: ModelMeta;
+}
+
+/** Loads a folder written by saveModel (or any model.json + weights folder). */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  await recoverDir(dir);
+  const model = await loadLayersModelFromFolder(dir);
+  return { model, meta: await readModelMeta(dir).catch(() => undefined) };
 }

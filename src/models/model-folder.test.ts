@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { initBackend, tf } from '../tf/backend.js';
-import { fileSystemIO, loadLayersModelFromFolder, modelFolder, registerFileSystemRouters } from './fs-io.js';
-import { ageGenderModel, randomArray } from './testing.js';
+import { fileSystemIO, loadLayersModelFromFolder, modelFolder, registerFileSystemRouters } from './model-folder.js';
+import { ageGenderModel, randomArray } from '../export/testing.js';
 
 let dir: string;
 
 before(async () => {
   await initBackend();
-  dir = await mkdtemp(join(tmpdir(), 'howold-fs-io-'));
+  dir = await mkdtemp(join(tmpdir(), 'howold-model-folder-'));
 });
 
 after(async () => {
