@@ -7,6 +7,7 @@ import { ExportError } from './errors.js';
 import { attr, GraphBuilder, type Value } from './graph.js';
 import { convertLayer, SUPPORTED_LAYERS, type Shape } from './layers.js';
 import { DataType, encodeModel, type Dim, type ValueInfo } from './onnx-proto.js';
+import { uniqueNames } from '../models/heads.js';
 
 export { SUPPORTED_LAYERS };
 
@@ -29,16 +30,6 @@ function irVersionFor(opset: number): number {
 
 function dims(shape: Shape, name: string): Dim[] {
   return shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${name}_dim${i}`));
-}
-
-/** Layer names made unique by _1, _2 ...: the ONNX graph's value names (and so its output names). */
-export function uniqueNames(names: string[], taken: Set<string>): string[] {
-  return names.map((base) => {
-    let name = base;
-    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return name;
-  });
 }
 
 function emitModel(g: GraphBuilder, model: tf.LayersModel, inputs: Value[]): Value[] {

@@ -1,7 +1,7 @@
 // The age model on TF.js behind the ModelRunner interface: the 'tfjs' engine, and the fallback when no onnxruntime
 // loads. Imported lazily (TF.js is an optional dependency that `howold` itself never loads).
 import { initBackend, tf } from '../tf/backend.js';
-import { uniqueNames } from '../export/onnx.js';
+import { uniqueNames } from '../models/heads.js';
 import { loadLayersModelFromFolder } from '../models/model-folder.js';
 import { HowoldError } from '../core/errors.js';
 import { imageShape, modelRunner, type ModelRunner } from './ort-runner.js';

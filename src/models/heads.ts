@@ -22,3 +22,16 @@ export function findHeads(model: tf.LayersModel): Heads {
   if (typeof classes !== 'number' || classes < 2) throw new Error(`age output has shape [${shape.join(', ')}]`);
   return { age, gender: gender >= 0 ? gender : undefined, classes };
 }
+
+/**
+ * Layer names made unique by _1, _2 ...: the ONNX graph's value names (and so its output names), and the names the
+ * TF.js runner gives the same outputs, so both engines name a model's outputs alike.
+ */
+export function uniqueNames(names: string[], taken: Set<string>): string[] {
+  return names.map((base) => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  });
+}
