@@ -17,7 +17,7 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import { checkInteger, invalid, isPlainObject } from './core/checks.js';
-import { errorMessage, HowoldError, InputError } from './core/errors.js';
+import { ERROR_CODES, errorCode, errorMessage, HowoldError, InputError, type HowoldErrorCode } from './core/errors.js';
 import type { ModelMeta } from './core/model-meta.js';
 import { parseModelMeta } from './core/model-meta-schema.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
@@ -31,7 +31,7 @@ import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
 import { ortModelRunner } from './infer/ort-runner.js';
 
 export type { AgeEstimate, DecodedImage, DetectedFace, DetectOptions, DetectorOptions, Face, FaceDetector, FaceDetectorName, ModelMeta, PhotoFaces, RgbImage };
-export { HowoldError, InputError, errorMessage, DEFAULT_MAX_SIDE };
+export { HowoldError, InputError, ERROR_CODES, errorCode, errorMessage, DEFAULT_MAX_SIDE, type HowoldErrorCode };
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { iou } from './detect/pipeline.js';
 export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';

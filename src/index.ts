@@ -42,7 +42,7 @@ export type {
   RgbImage,
 } from './core/types.js';
 
-export { ArgumentError, errorCode, errorMessage, HowoldError, InputError } from './core/errors.js';
+export { ArgumentError, ERROR_CODES, errorCode, errorMessage, HowoldError, InputError, type HowoldErrorCode } from './core/errors.js';
 export { DEFAULT_MAX_BYTES, formatBytes } from './core/read-file.js';
 export { missingTfjs, TFJS_INSTALL } from './core/optional.js';
 export { writeFileAtomic } from './core/atomic.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HowoldError } from '../index.js';
-import type { DetectOptions, FaceJson } from '../index.js';
+import type { DetectOptions, FaceJson, HowoldErrorCode } from '../index.js';
 
 /** The worker: compiled in the built package; in a checkout, its TypeScript through tsx (resolved here, so any cwd works). */
 function workerModule(): { path: string; execArgv: string[] } {
@@ -39,7 +39,7 @@ export interface WorkerData {
   maxPixels?: number;
 }
 
-export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: string; message: string } };
+export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: HowoldErrorCode; message: string } };
 
 export interface WorkerRequest {
   type: 'run';
@@ -53,9 +53,9 @@ export type WorkerMessage = WorkerRequest | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'ready'; model: string; engine: string }
-  | { type: 'fatal'; error: { code: string; message: string } }
+  | { type: 'fatal'; error: { code: HowoldErrorCode; message: string } }
   | { type: 'result'; id: number; photos: PhotoResult[] }
-  | { type: 'failed'; id: number; error: { code: string; message: string } };
+  | { type: 'failed'; id: number; error: { code: HowoldErrorCode; message: string } };
 
 /** The queue is full: come back in `retryAfter` seconds. */
 export class BusyError extends HowoldError {

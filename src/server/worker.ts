@@ -1,6 +1,7 @@
 // One estimator in a worker process (see pool.ts): detection blocks its thread for hundreds of milliseconds per
 // photo, so it runs here and the HTTP process stays free to answer, time out and refuse.
 import { createAgeEstimator, errorCode, errorMessage, estimatePhotos, faceToJson, HowoldError } from '../index.js';
+import type { HowoldErrorCode } from '../index.js';
 import type { PhotoResult, WorkerData, WorkerMessage, WorkerReply } from './pool.js';
 
 const { model, maxPixels } = JSON.parse(process.argv[2] ?? '{}') as WorkerData;
@@ -10,7 +11,7 @@ const send = (reply: WorkerReply, then?: () => void) => {
 // the server is gone (even if it was killed): nothing left to work for
 process.on('disconnect', () => process.exit(0));
 
-function reason(err: Error): { code: string; message: string } {
+function reason(err: Error): { code: HowoldErrorCode; message: string } {
   const message = errorMessage(err);
   // InputError messages start with the file name; uploads have none worth showing.
   const file = err instanceof HowoldError ? err.file : undefined;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
 import { errorCode, errorMessage } from '../../index.js';
-import type { DetectedFace, Point } from '../../index.js';
+import type { DetectedFace, HowoldErrorCode, Point } from '../../index.js';
 import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../index.js';
 import { decodeImage, encodeImage, toPhotoPixels } from '../../index.js';
@@ -28,7 +28,7 @@ interface FileResult {
   width?: number;
   height?: number;
   faces?: Array<Pick<DetectedFace, 'box' | 'score'> & { landmarks: Omit<DetectedFace['landmarks'], 'points'>; crop?: string }>;
-  error?: { code: string; message: string };
+  error?: { code: HowoldErrorCode; message: string };
 }
 
 const fmt = (p: Point) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)})`;

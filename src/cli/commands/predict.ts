@@ -17,6 +17,7 @@ import {
   type AgeEstimator,
   type FaceDetectorName,
   type FaceJson,
+  type HowoldErrorCode,
 } from '../../index.js';
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -68,7 +69,7 @@ export interface FileEntry {
   height?: number;
   faces?: FaceJson[];
   annotated?: string;
-  error?: { code: string; message: string };
+  error?: { code: HowoldErrorCode; message: string };
 }
 
 export const DEFAULT_BATCH = 4;
