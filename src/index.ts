@@ -23,8 +23,15 @@
 export {
   createAgeEstimator,
   DEFAULT_MODEL_DIR,
+  type AgeCallOptions,
   type AgeEstimator,
   type AgeEstimatorOptions,
+  type EstimateBatchOptions,
+  type EstimateOptions,
+  type EstimateResult,
+  type PhotoEstimate,
+  type PhotoFailure,
+  type PhotoFaces,
 } from './infer/estimator.js';
 export { readModelMeta, type ModelMeta } from './core/model-meta.js';
 export type { Engine } from './infer/onnx-runner.js';
@@ -87,6 +94,6 @@ export {
 export { formatEval, formatGroupMetrics, formatThreshold } from './eval/format.js';
 export { evalMarkdown, type MarkdownOptions } from './eval/markdown.js';
 export { groupMiddle, groupSpan, inGroup, parseAgeGroup, yearsOutside, OPEN_GROUP_WIDTH, type AgeGroup } from './core/age-group.js';
-export { detectedFaceToJson, estimatePhotos, faceToJson, underJson, type FaceJson, type PhotoFaces, type PhotoInput } from './infer/photos.js';
+export { detectedFaceToJson, faceToJson, underJson, type FaceJson } from './infer/photos.js';
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';

@@ -178,7 +178,7 @@ test('a strict TypeScript consumer type-checks with 0 errors', async () => {
   );
   await writeFile(
     path.join(project, 'consumer.ts'),
-    `import { createAgeEstimator, HowoldError, type AgeEstimatorOptions, type Face } from 'howold';
+    `import { createAgeEstimator, ERROR_CODES, HowoldError, type AgeEstimatorOptions, type Face, type HowoldErrorCode } from 'howold';
 
 const options: AgeEstimatorOptions = { interval: [0.1, 0.9], detector: { mode: 'photo', minScore: 0.5 } };
 const estimate = await createAgeEstimator(options);
@@ -186,8 +186,10 @@ try {
   const faces: Face[] = await estimate('photo.jpg');
   const first = faces[0];
   if (first) console.log(first.age.toFixed(1), first.low, first.high, first.box.width, first.gender?.label);
-  const many = await estimate.estimateMany(['a.jpg', 'b.jpg']);
-  for (const r of many) console.log(r instanceof Error ? r.message : r.length);
+  const many = await estimate(['a.jpg', 'b.jpg'], { minScore: 0.3, names: ['first', 'second'] });
+  for (const r of many) console.log(r.input, r.error ? r.error.code : r.faces.length + ' faces in ' + r.width + 'x' + r.height);
+  const code: HowoldErrorCode = 'not_an_image';
+  console.log(ERROR_CODES[code]);
 } catch (err) {
   if (err instanceof HowoldError) console.error(err.code, err.file);
 } finally {

@@ -128,7 +128,7 @@ export async function evaluate(source: string, estimator: AgeEstimator, options:
     }
     if (pending.length) await flush();
   } finally {
-    if (detector !== estimator.detector) detector.dispose();
+    if (detector !== estimator.detector) await detector.dispose();
   }
   return { ...scoreEval(predictions, under), predictions, misses, errors, rejects: rejects.byReason, detector: choice };
 }

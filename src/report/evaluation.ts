@@ -75,7 +75,7 @@ export async function labelledCrops(
     }
     return crops;
   } finally {
-    if (detector !== estimator.detector) detector.dispose();
+    if (detector !== estimator.detector) await detector.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 // One estimator in a worker process (see pool.ts): detection blocks its thread for hundreds of milliseconds per
 // photo, so it runs here and the HTTP process stays free to answer, time out and refuse.
-import { createAgeEstimator, errorCode, errorMessage, estimatePhotos, faceToJson, HowoldError } from '../index.js';
+import { createAgeEstimator, errorCode, errorMessage, faceToJson, HowoldError } from '../index.js';
 import type { HowoldErrorCode } from '../index.js';
 import type { PhotoResult, WorkerData, WorkerMessage, WorkerReply } from './pool.js';
 
@@ -27,10 +27,10 @@ try {
       return;
     }
     const { id, photos, options } = message;
-    running = estimatePhotos(estimator, photos, { ...options, decode: maxPixels ? { maxPixels } : undefined, names: photos.map(() => 'upload') })
+    running = estimator(photos, { ...options, ...(maxPixels ? { decode: { maxPixels } } : {}), names: photos.map(() => 'upload') })
       .then((results) => {
         const out: PhotoResult[] = results.map((r) =>
-          r instanceof Error ? { error: reason(r) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },
+          r.error ? { error: reason(r.error) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },
         );
         send({ type: 'result', id, photos: out });
       })

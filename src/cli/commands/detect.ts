@@ -78,7 +78,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
       }
     }
   } finally {
-    detector.dispose();
+    await detector.dispose();
   }
   if (flags.json) out.write(`${JSON.stringify(results, null, 2)}\n`);
   return failed;
