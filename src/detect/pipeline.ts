@@ -70,7 +70,10 @@ export interface FaceDetector {
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
   /** The engine running the networks. */
   readonly engine: DetectorEngine;
-  /** Why the TF.js fallback runs instead of the ONNX engine, when it does. */
+  /**
+   * Set when a slower engine runs: onnxruntime-web instead of onnxruntime-node (with what to install), or the TF.js
+   * fallback instead of the ONNX engine, and why. One line, never printed by the library.
+   */
   readonly note?: string;
   /**
    * Releases this detector; the shared weights are freed when the last detector is disposed. A second call does

@@ -87,6 +87,11 @@ export interface AgeEstimator {
   readonly detector: FaceDetector;
   /** Which engine runs the age model ('onnxruntime-node', 'onnxruntime-web' or 'tfjs'). */
   readonly engine: Engine;
+  /**
+   * Set when the age model or the detector runs on a slower engine than onnxruntime-node: one line saying which,
+   * why, and what to install for the fast one. The library never prints it; howold's CLI prints it on stderr.
+   */
+  readonly note?: string;
   /** Releases the model and the detector. A second call does nothing; any call after it throws HowoldError 'disposed'. */
   dispose(): Promise<void>;
 }
@@ -108,6 +113,12 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   if (o.interval !== undefined) checkInterval(o.interval, 'options.interval');
   if (o.decode !== undefined) checkDecodeOptions(o.decode, 'options.decode');
   return o;
+}
+
+/** The age model's and the detector's notes, each once (both say the same when onnxruntime-node is missing). */
+function engineNote(runner: ModelRunner, detector: FaceDetector): { note?: string } {
+  const notes = [...new Set([runner.note, detector.note].filter((n): n is string => n !== undefined))];
+  return notes.length === 0 ? {} : { note: notes.join('; ') };
 }
 
 /** The TF.js runner, loaded only when asked for: TF.js is an optional dependency that `howold` never imports. */
@@ -184,6 +195,7 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
     preprocessing: p,
     detector,
     engine: runner.engine,
+    ...engineNote(runner, detector),
     async dispose() {
       if (disposed) return;
       disposed = true;

@@ -52,7 +52,7 @@ export interface WorkerRequest {
 export type WorkerMessage = WorkerRequest | { type: 'close' };
 
 export type WorkerReply =
-  | { type: 'ready'; model: string; engine: string }
+  | { type: 'ready'; model: string; engine: string; note?: string }
   | { type: 'fatal'; error: { code: HowoldErrorCode; message: string } }
   | { type: 'result'; id: number; photos: PhotoResult[] }
   | { type: 'failed'; id: number; error: { code: HowoldErrorCode; message: string } };
@@ -110,6 +110,8 @@ export class EstimatorPool {
   /** The model's name and the engine running it, as the first worker reported them. */
   model = '';
   engine = '';
+  /** The estimator's note when it runs on a slower engine than onnxruntime-node (what to install), as reported. */
+  note: string | undefined;
   private readonly options: Required<Omit<PoolOptions, 'model' | 'maxPixels'>> & Pick<PoolOptions, 'model' | 'maxPixels'>;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -137,6 +139,7 @@ export class EstimatorPool {
       const [first] = await Promise.all(Array.from({ length: pool.options.workers }, () => pool.spawn()));
       pool.model = first!.model;
       pool.engine = first!.engine;
+      pool.note = first!.note;
     } catch (err) {
       await pool.close();
       throw err;
@@ -144,7 +147,7 @@ export class EstimatorPool {
     return pool;
   }
 
-  private spawn(): Promise<{ model: string; engine: string }> {
+  private spawn(): Promise<{ model: string; engine: string; note?: string }> {
     const data: WorkerData = { model: this.options.model, maxPixels: this.options.maxPixels };
     const worker = fork(WORKER.path, [JSON.stringify(data)], {
       execArgv: WORKER.execArgv,
@@ -157,7 +160,7 @@ export class EstimatorPool {
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
-          resolve({ model: reply.model, engine: reply.engine });
+          resolve({ model: reply.model, engine: reply.engine, ...(reply.note === undefined ? {} : { note: reply.note }) });
           this.dispatch();
         } else if (reply.type === 'fatal') {
           reject(new HowoldError(reply.error.code, reply.error.message));

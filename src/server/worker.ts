@@ -38,7 +38,7 @@ try {
         send({ type: 'failed', id, error: { code: errorCode(err), message: errorMessage(err) } });
       });
   });
-  send({ type: 'ready', model: estimator.meta.name, engine: estimator.engine });
+  send({ type: 'ready', model: estimator.meta.name, engine: estimator.engine, ...(estimator.note === undefined ? {} : { note: estimator.note }) });
 } catch (err) {
   send({ type: 'fatal', error: { code: errorCode(err), message: errorMessage(err) } }, () => process.exit(1));
 }

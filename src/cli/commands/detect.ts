@@ -8,7 +8,7 @@ import type { DetectedFace, HowoldErrorCode, Point } from '../../index.js';
 import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../index.js';
 import { decodeImage, encodeImage, toPhotoPixels } from '../../index.js';
-import { printable, uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, writeEngineNote, type Output } from '../output.js';
 import { detectedFaceToJson } from '../../index.js';
 
 export interface DetectFlags {
@@ -43,6 +43,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
     ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }),
     ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
   });
+  writeEngineNote(err, 'detect', detector);
   const size = flags.size ?? 200;
   const margin = flags.margin ?? DEFAULT_MARGIN;
   const results: FileResult[] = [];

@@ -5,7 +5,7 @@ import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
 import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
 import { csvField } from '../../report/index.js';
-import { printable, uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, writeEngineNote, type Output } from '../output.js';
 import {
   createAgeEstimator,
   errorMessage,
@@ -176,6 +176,7 @@ export async function runPredict(
     ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
   };
   const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
+  writeEngineNote(err, 'predict', estimate);
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
 
   let progress: Progress | undefined;
