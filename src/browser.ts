@@ -9,11 +9,14 @@
  * const estimate = await createBrowserEstimator({
  *   modelUrl: './models/default/', detectorUrl: './models/detector/', wasmPaths: './ort/',
  * });
- * const { width, height, faces } = await estimate(file); // a File/Blob, <img>, <video>, <canvas>, ImageBitmap or ImageData
+ * const faces = await estimate(file); // a File/Blob, <img>, <video>, <canvas>, ImageBitmap or ImageData; throws a HowoldError
+ * const results = await estimate([...input.files]); // one { input, width, height, faces } | { input, error } per photo
+ * await estimate.dispose();
  * ```
  *
  * Everything after decoding is the Node library's own code (detect/pipeline.ts, detect/ort-engine.ts,
- * image/align.ts, infer/age-pipeline.ts); this file only fetches the models, opens the sessions and decodes.
+ * image/align.ts, infer/age-pipeline.ts, infer/estimate-call.ts), with the same call shape and options; this file only
+ * fetches the models, opens the sessions and decodes.
  */
 import type * as Ort from 'onnxruntime-web';
 import { checkInteger, invalid, isPlainObject } from './core/checks.js';

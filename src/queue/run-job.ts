@@ -1,5 +1,6 @@
 // What a queue worker does with a job: the same code as the in-process paths (prepareRows + writeShard for
-// `data prepare`, estimatePhotos for `predict`), so the queue's output is byte-identical to theirs.
+// `data prepare`, the estimator called with an array of photos for `predict`), so the queue's output is
+// byte-identical to theirs.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { createAgeEstimator, createFaceDetector, errorMessage, faceToJson, type AgeEstimator, type FaceDetector } from '../index.js';
 import { prepareRows } from '../data/prepare-rows.js';
