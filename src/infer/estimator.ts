@@ -37,12 +37,13 @@ export interface AgeEstimatorOptions {
   engine?: 'onnx' | 'tfjs';
   /** onnxruntime threads per call. Default 1 (2 was not faster on 2 cores; see BENCHMARKS.md). */
   threads?: number;
-  /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]. */
+  /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]; per call too. */
   interval?: [number, number];
   /** The face detector's options; `minScore` and `faceDetector` can also be given per call. */
   detector?: DetectorOptions;
+  /** Decoding limits (maxPixels, maxSide, maxBytes) for every call; a call's own `decode` replaces them. */
   decode?: DecodeOptions;
-  /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true. */
+  /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true; per call too. */
   flip?: boolean;
   /** Apply the model's calibration (howold.json `calibration`, fitted by `howold calibrate`). Default true. */
   calibrated?: boolean;
