@@ -132,7 +132,7 @@ if (only !== 'speed') {
         `${c.misses.length ? `  [${c.misses.join(', ')}]` : ''}\n`,
     );
   }
-  for (const d of detectors) d.dispose();
+  for (const d of detectors) await d.dispose();
 }
 
 if (only !== 'quality') {

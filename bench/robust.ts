@@ -100,11 +100,11 @@ async function main(): Promise<void> {
       const conditioned = condition.distort ? await condition.distort(image, mixSeed(sceneSeed, hashText(condition.name))) : { input: image, pixels: image };
       photos.push({ condition, placement, image: conditioned });
     }
-    const results = await estimator.estimatePhotos(photos.map((p) => p.image.input));
+    const results = await estimator(photos.map((p) => p.image.input));
     const referenceCrops: RgbImage[] = [];
     const found: { outcome: FaceOutcome; face?: Face }[] = photos.map((photo, k) => {
       const result = results[k]!;
-      if (result instanceof Error) throw result;
+      if (result.error) throw result.error;
       const m = matchFace(result.faces, photo.placement);
       const outcome: FaceOutcome = { face: i, truth: row.age, falsePositives: result.faces.length - (m === undefined ? 0 : 1) };
       if (m === undefined) return { outcome };

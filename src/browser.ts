@@ -9,15 +9,18 @@
  * const estimate = await createBrowserEstimator({
  *   modelUrl: './models/default/', detectorUrl: './models/detector/', wasmPaths: './ort/',
  * });
- * const { width, height, faces } = await estimate(file); // a File/Blob, <img>, <video>, <canvas>, ImageBitmap or ImageData
+ * const faces = await estimate(file); // a File/Blob, <img>, <video>, <canvas>, ImageBitmap or ImageData; throws a HowoldError
+ * const results = await estimate([...input.files]); // one { input, width, height, faces } | { input, error } per photo
+ * await estimate.dispose();
  * ```
  *
  * Everything after decoding is the Node library's own code (detect/pipeline.ts, detect/ort-engine.ts,
- * image/align.ts, infer/age-pipeline.ts); this file only fetches the models, opens the sessions and decodes.
+ * image/align.ts, infer/age-pipeline.ts, infer/estimate-call.ts), with the same call shape and options; this file only
+ * fetches the models, opens the sessions and decodes.
  */
 import type * as Ort from 'onnxruntime-web';
 import { checkInteger, invalid, isPlainObject } from './core/checks.js';
-import { errorMessage, HowoldError, InputError } from './core/errors.js';
+import { ERROR_CODES, errorCode, errorMessage, HowoldError, InputError, type HowoldErrorCode } from './core/errors.js';
 import type { ModelMeta } from './core/model-meta.js';
 import { parseModelMeta } from './core/model-meta-schema.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
@@ -27,10 +30,39 @@ import { checkDetectOptions, detectorFromEngine, type DetectOptions, type Detect
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './image/photo-pixels.js';
 import { isRgbImage } from './core/rgb-image.js';
 import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
+import {
+  checkAgeCallOptions,
+  checkFlag,
+  checkImageName,
+  checkImageNames,
+  checkInterval,
+  decodeSlots,
+  facesOrThrow,
+  type AgeCallOptions,
+  type EstimateResult,
+  type PhotoEstimate,
+  type PhotoFailure,
+} from './infer/estimate-call.js';
 import { ortModelRunner } from './infer/ort-runner.js';
 
-export type { AgeEstimate, DecodedImage, DetectedFace, DetectOptions, DetectorOptions, Face, FaceDetector, FaceDetectorName, ModelMeta, PhotoFaces, RgbImage };
-export { HowoldError, InputError, errorMessage, DEFAULT_MAX_SIDE };
+export type {
+  AgeCallOptions,
+  AgeEstimate,
+  DecodedImage,
+  DetectedFace,
+  DetectOptions,
+  DetectorOptions,
+  EstimateResult,
+  Face,
+  FaceDetector,
+  FaceDetectorName,
+  ModelMeta,
+  PhotoEstimate,
+  PhotoFaces,
+  PhotoFailure,
+  RgbImage,
+};
+export { HowoldError, InputError, ERROR_CODES, errorCode, errorMessage, DEFAULT_MAX_SIDE, type HowoldErrorCode };
 export { probabilityUnder } from './infer/age-pipeline.js';
 export { iou } from './detect/pipeline.js';
 export { layoutTags, tagColour, type Rect, type TagSpot } from './core/tag-layout.js';
@@ -71,23 +103,38 @@ export interface BrowserEstimatorOptions {
 /** What the browser can decode: encoded bytes (a File or Blob) or anything canvas can draw. */
 export type BrowserImageInput = Blob | ImageBitmap | HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | ImageData | RgbImage;
 
-/** One call's options: the name used in error messages, and the detector's minScore and faceDetector. */
-export interface BrowserEstimateOptions extends DetectOptions {
+/** Options of a one-photo call, as in Node: minScore, faceDetector, interval, flip, and the name in error messages. */
+export interface BrowserEstimateOptions extends AgeCallOptions {
+  /** Default: the File's name, else 'image'. */
   name?: string;
 }
 
+/** Options of an array call, as in Node. */
+export interface BrowserEstimateBatchOptions extends AgeCallOptions {
+  /** One name per photo, for `result.input` and error messages. Default: each File's name, else 'image i'. */
+  names?: string[];
+}
+
+/** The same call shape as Node's AgeEstimator: one photo gives its faces, an array one result per photo. */
 export interface BrowserAgeEstimator {
   /**
-   * The faces of one photo with their ages; boxes in the photo's own pixels. `options` is the name for error
-   * messages, or per-call options: `estimate(file, { minScore: 0.3 })`.
+   * The faces of one photo with their ages, boxes in the photo's own pixels; a photo that cannot be used throws a
+   * HowoldError. `options` override the estimator's for this call: `estimate(file, { minScore: 0.3 })`.
    */
-  (image: BrowserImageInput, options?: string | BrowserEstimateOptions): Promise<PhotoFaces>;
-  /** The faces of an image already decoded (decodeInBrowser), e.g. a video frame. */
-  estimateDecoded(image: DecodedImage, options?: DetectOptions): Promise<PhotoFaces>;
+  (image: BrowserImageInput, options?: BrowserEstimateOptions): Promise<Face[]>;
+  /**
+   * Several photos, all their faces in one model call: one result per photo, in order, `{ input, width, height,
+   * faces }` or `{ input, error }` for a photo that cannot be used (never a throw for a bad photo).
+   */
+  (images: readonly BrowserImageInput[], options?: BrowserEstimateBatchOptions): Promise<EstimateResult[]>;
+  (input: BrowserImageInput | readonly BrowserImageInput[], options?: BrowserEstimateOptions | BrowserEstimateBatchOptions): Promise<Face[] | EstimateResult[]>;
+  /** The faces of an image already decoded (decodeInBrowser), e.g. a video frame, with its size. */
+  estimateDecoded(image: DecodedImage, options?: AgeCallOptions): Promise<PhotoFaces>;
   readonly meta: ModelMeta;
   readonly detector: FaceDetector;
   readonly backend: BrowserBackend;
   readonly threads: number;
+  /** Releases the sessions. A second call does nothing; any call after it throws HowoldError 'disposed'. */
   dispose(): Promise<void>;
 }
 
@@ -214,7 +261,9 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   const modelUrl = folder(options.modelUrl, 'options.modelUrl');
   const detectorUrl = folder(options.detectorUrl, 'options.detectorUrl');
   const cache = options.cache === undefined ? DEFAULT_CACHE : options.cache;
-  const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
+  const maxSide = options.maxSide === undefined ? DEFAULT_MAX_SIDE : checkInteger(options.maxSide, 'options.maxSide', 16, 16384);
+  if (options.interval !== undefined) checkInterval(options.interval, 'options.interval');
+  if (options.flip !== undefined) checkFlag(options.flip, 'options.flip');
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
   const threads = options.threads ?? (isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1);
   checkInteger(threads, 'options.threads', 1, 64);
@@ -273,21 +322,37 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     queue = next.catch(() => undefined);
     return next;
   };
-  const estimateDecoded = (image: DecodedImage, options?: DetectOptions) => {
-    const detect = checkDetectOptions(options);
-    return serial(async () => {
-      const [result] = await pipeline.estimateDecoded([image], detect);
-      if (result instanceof Error) throw result;
-      return result!;
-    });
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new HowoldError('disposed', 'this BrowserAgeEstimator has been disposed (dispose() was called)');
   };
-  const estimate = (async (image: BrowserImageInput, options?: string | BrowserEstimateOptions) => {
-    const { name, ...detect } = typeof options === 'string' ? { name: options } : (options ?? {});
-    const checked = checkDetectOptions(detect);
-    return estimateDecoded(await decodeInBrowser(image, maxSide, name ?? (image instanceof File ? image.name : 'image')), checked);
+  const fileName = (image: unknown) => (typeof File !== 'undefined' && image instanceof File && image.name ? image.name : undefined);
+  const decode = (image: BrowserImageInput, name: string) => decodeInBrowser(image, maxSide, name);
+
+  const estimateDecoded = async (image: DecodedImage, options?: AgeCallOptions): Promise<PhotoFaces> => {
+    live();
+    const call = checkAgeCallOptions(options);
+    const result = await serial(() => pipeline.estimateDecoded([{ input: 'image', image }], call));
+    const faces = facesOrThrow(result[0]);
+    return { width: image.originalWidth, height: image.originalHeight, faces };
+  };
+  const estimateOne = async (image: BrowserImageInput, options?: BrowserEstimateOptions): Promise<Face[]> => {
+    const call = checkAgeCallOptions(options);
+    const name = checkImageName(options) ?? fileName(image) ?? 'image';
+    const slots = await decodeSlots([image], [name], decode);
+    return facesOrThrow((await serial(() => pipeline.estimateDecoded(slots, call)))[0]);
+  };
+  const estimateAll = async (images: readonly BrowserImageInput[], options?: BrowserEstimateBatchOptions): Promise<EstimateResult[]> => {
+    const call = checkAgeCallOptions(options);
+    const names = checkImageNames(options, images.length) ?? images.map((image, i) => fileName(image) ?? `image ${i}`);
+    const slots = await decodeSlots(images, names, decode);
+    return serial(() => pipeline.estimateDecoded(slots, call));
+  };
+  const estimate = (async (input: BrowserImageInput | readonly BrowserImageInput[], options?: BrowserEstimateOptions | BrowserEstimateBatchOptions) => {
+    live();
+    return Array.isArray(input) ? estimateAll(input, options as BrowserEstimateBatchOptions) : estimateOne(input as BrowserImageInput, options as BrowserEstimateOptions);
   }) as BrowserAgeEstimator;
 
-  let disposed = false;
   return Object.assign(estimate, {
     estimateDecoded,
     meta,
@@ -297,7 +362,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     async dispose() {
       if (disposed) return;
       disposed = true;
-      detector.dispose();
+      await detector.dispose();
       await runner.dispose();
     },
   });

@@ -89,7 +89,7 @@ const results = [];
 for (const photo of photos) results.push((await estimate(photo)).map((f) => ({ age: f.age, box: f.box })));
 let error;
 try { await estimate(Buffer.from('not an image')); } catch (err) { error = { hw: err instanceof HowoldError, code: err.code }; }
-console.log(JSON.stringify({ imported, created, engine: estimate.engine, detector: estimate.detector.engine, note: estimate.detector.note, results, error }));
+console.log(JSON.stringify({ imported, created, engine: estimate.engine, detector: estimate.detector.engine, note: estimate.detector.note, estimatorNote: estimate.note, results, error }));
 await estimate.dispose();
 `,
   );
@@ -100,6 +100,7 @@ await estimate.dispose();
     engine: string;
     detector: string;
     note?: string;
+    estimatorNote?: string;
     results: { age: number; box: { x: number; y: number; width: number; height: number } }[][];
     error: { hw: boolean; code: string };
   };
@@ -107,6 +108,9 @@ await estimate.dispose();
   assert.equal(got.engine, 'onnxruntime-web');
   assert.equal(got.detector, 'onnx');
   assert.match(got.note ?? '', /onnxruntime-node is not available \(not installed\); running onnxruntime-web/);
+  // one note for the age model and the detector, with what to install
+  assert.equal(got.estimatorNote, got.note);
+  assert.match(got.estimatorNote ?? '', /~4x slower; for full speed: npm install onnxruntime-node/);
   assert.deepEqual(got.error, { hw: true, code: 'not_an_image' });
 
   // the repo's sources on onnxruntime-node: the same faces and ages
@@ -136,8 +140,13 @@ await estimate.dispose();
 
 test('the installed CLI: predict on the example photo, data prepare in worker threads; train says what to install', async () => {
   const bin = path.join(project, 'node_modules/.bin/howold');
-  const { stdout } = await sh(bin, ['predict', 'node_modules/howold/examples/astronaut.png']);
+  const { stdout, stderr } = await sh(bin, ['predict', 'node_modules/howold/examples/astronaut.png']);
   assert.match(stdout, /astronaut\.png\tface 1\tbox \d+,\d+ \d+x\d+\tage 3\d\.\d\t\(\d+-\d+\)/);
+  // without onnxruntime-node: one line says the wasm fallback is slower and how to install the native one
+  const notes = stderr.split('\n').filter((line) => /onnxruntime/.test(line));
+  assert.deepEqual(notes, [
+    'howold predict: onnxruntime-node is not available (not installed); running onnxruntime-web (wasm), ~4x slower; for full speed: npm install onnxruntime-node --onnxruntime-node-install=skip',
+  ]);
   // the prepare workers are the package's compiled dist/data/prepare-worker.js (no tsx in this project)
   const faces = path.join(project, 'faces');
   await mkdir(faces);
@@ -178,7 +187,7 @@ test('a strict TypeScript consumer type-checks with 0 errors', async () => {
   );
   await writeFile(
     path.join(project, 'consumer.ts'),
-    `import { createAgeEstimator, HowoldError, type AgeEstimatorOptions, type Face } from 'howold';
+    `import { createAgeEstimator, ERROR_CODES, HowoldError, type AgeEstimatorOptions, type Face, type HowoldErrorCode } from 'howold';
 
 const options: AgeEstimatorOptions = { interval: [0.1, 0.9], detector: { mode: 'photo', minScore: 0.5 } };
 const estimate = await createAgeEstimator(options);
@@ -186,8 +195,10 @@ try {
   const faces: Face[] = await estimate('photo.jpg');
   const first = faces[0];
   if (first) console.log(first.age.toFixed(1), first.low, first.high, first.box.width, first.gender?.label);
-  const many = await estimate.estimateMany(['a.jpg', 'b.jpg']);
-  for (const r of many) console.log(r instanceof Error ? r.message : r.length);
+  const many = await estimate(['a.jpg', 'b.jpg'], { minScore: 0.3, names: ['first', 'second'] });
+  for (const r of many) console.log(r.input, r.error ? r.error.code : r.faces.length + ' faces in ' + r.width + 'x' + r.height);
+  const code: HowoldErrorCode = 'not_an_image';
+  console.log(ERROR_CODES[code]);
 } catch (err) {
   if (err instanceof HowoldError) console.error(err.code, err.file);
 } finally {

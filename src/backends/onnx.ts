@@ -4,6 +4,7 @@
 // onnxruntime-node is an optional peer dependency: its postinstall downloads CUDA libraries on linux x64 and fails
 // offline, and with it a consumer's node_modules grows by 288 MB (all platforms' binaries).
 import { errorMessage, HowoldError } from '../core/errors.js';
+import { ONNXRUNTIME_NODE_INSTALL } from '../core/optional.js';
 import type { OrtRuntime, OrtSession } from '../core/ort.js';
 
 export type OnnxRuntimeName = 'onnxruntime-node' | 'onnxruntime-web';
@@ -11,7 +12,7 @@ export type OnnxRuntimeName = 'onnxruntime-node' | 'onnxruntime-web';
 export interface OnnxBackend {
   readonly name: OnnxRuntimeName;
   readonly runtime: OrtRuntime;
-  /** Why onnxruntime-web runs instead of onnxruntime-node, when it does. */
+  /** Why onnxruntime-web runs instead of onnxruntime-node, when it does, and how to get the fast one: one line. */
   readonly note?: string;
   /** Opens a session on ONNX bytes; `threads` is onnxruntime-node's intra-op thread count (the wasm build runs one). */
   openSession(bytes: Uint8Array, threads: number): Promise<OrtSession>;
@@ -45,20 +46,23 @@ async function openBackend(): Promise<OnnxBackend> {
   if (process.env.HOWOLD_DISABLE_ONNXRUNTIME) {
     throw new HowoldError('engine_unavailable', 'onnxruntime disabled by HOWOLD_DISABLE_ONNXRUNTIME');
   }
-  let note: string | undefined;
+  let why: string;
+  let note: string;
   if (process.env.HOWOLD_ONNXRUNTIME === 'web') {
-    note = 'onnxruntime-web chosen by HOWOLD_ONNXRUNTIME=web';
+    why = 'onnxruntime-web chosen by HOWOLD_ONNXRUNTIME=web';
+    note = `${why} (~4x slower than onnxruntime-node)`;
   } else {
     try {
       return nodeBackend(moduleOf(await import('onnxruntime-node' as string)));
     } catch (err) {
-      note = `onnxruntime-node is not available (${notAvailable(err)}); running onnxruntime-web (wasm)`;
+      why = `onnxruntime-node is not available (${notAvailable(err)})`;
+      note = `${why}; running onnxruntime-web (wasm), ~4x slower; for full speed: ${ONNXRUNTIME_NODE_INSTALL}`;
     }
   }
   try {
     return webBackend(moduleOf(await import('onnxruntime-web' as string)), note);
   } catch (err) {
-    throw new HowoldError('engine_unavailable', `onnxruntime cannot load: ${note}, and onnxruntime-web failed (${errorMessage(err)})`);
+    throw new HowoldError('engine_unavailable', `onnxruntime cannot load: ${why}, and onnxruntime-web failed (${errorMessage(err)})`);
   }
 }
 

@@ -30,3 +30,8 @@ export function printable(text: string): string {
     return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
   });
 }
+
+/** An estimator's or detector's note (a slower engine than onnxruntime-node, and what to install) as one line. */
+export function writeEngineNote(err: Output, command: string, source: { readonly note?: string } | undefined): void {
+  if (source?.note) err.write(`howold ${command}: ${printable(source.note)}\n`);
+}

@@ -1,13 +1,17 @@
+import { ERROR_CODES, type HowoldErrorCode } from './error-codes.js';
+
+export { ERROR_CODES, type HowoldErrorCode };
+
 /**
  * Every error howold raises on purpose. `message` is one line that names the file (when there is one) and the
- * reason, so batch jobs can print it as is and count it by `code`.
+ * reason, so batch jobs can print it as is and count it by `code` (one of ERROR_CODES).
  */
 export class HowoldError extends Error {
-  readonly code: string;
+  readonly code: HowoldErrorCode;
   readonly file?: string;
 
-  constructor(code: string, message: string, file?: string) {
-    super(file ? `${file}: ${message}` : message);
+  constructor(code: HowoldErrorCode, message: string, file?: string, options?: { cause?: unknown }) {
+    super(file ? `${file}: ${message}` : message, options);
     this.name = 'HowoldError';
     this.code = code;
     this.file = file;
@@ -24,8 +28,8 @@ export class ArgumentError extends HowoldError {
 
 /** An input file that cannot be used: not an image, truncated, too large, unreadable. */
 export class InputError extends HowoldError {
-  constructor(code: string, message: string, file?: string) {
-    super(code, message, file);
+  constructor(code: HowoldErrorCode, message: string, file?: string, options?: { cause?: unknown }) {
+    super(code, message, file, options);
     this.name = 'InputError';
   }
 }
@@ -38,7 +42,7 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-/** The reason code of any thrown value, for counting rejects. */
-export function errorCode(err: unknown): string {
+/** The reason code of any thrown value, for counting rejects: 'error' for anything not a HowoldError. */
+export function errorCode(err: unknown): HowoldErrorCode {
   return err instanceof HowoldError ? err.code : 'error';
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { HowoldError } from './errors.js';
+import { HowoldError, type HowoldErrorCode } from './errors.js';
 
 /**
  * Reads and parses a JSON file; a missing file and bad JSON are one-line HowoldErrors naming `owner` (the folder
@@ -8,8 +8,8 @@ import { HowoldError } from './errors.js';
 export async function readJsonFile<T>(
   file: string,
   owner: string,
-  missing: { code: string; message: string },
-  invalidCode = 'bad_json',
+  missing: { code: HowoldErrorCode; message: string },
+  invalidCode: HowoldErrorCode = 'bad_json',
 ): Promise<T> {
   let text: string;
   try {

@@ -61,7 +61,7 @@ export async function chooseDetectorMode(
       if (faces.some((f) => (Math.min(f.box.width, image.width) * Math.min(f.box.height, image.height)) / area >= FILL_SHARE)) filled += 1;
     }
   } finally {
-    if (!options.detector) detector.dispose();
+    if (!options.detector) await detector.dispose();
   }
   const fills = readable > 0 && filled >= FILLED_IMAGES * readable;
   return { mode: fills ? 'crop' : 'photo', reason: `a face fills ${filled} of ${readable} sampled images` };

@@ -5,6 +5,7 @@
 // all of them share; it has no Node imports (the browser bundle includes it). Why these settings: see the
 // "Detection" section of BENCHMARKS.md (measured on the group photos, FairFace and UTKFace).
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
+import { HowoldError } from '../core/errors.js';
 import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
 import type { DetectionEngine, DetectorEngine, ScoredBox } from './engine.js';
@@ -68,10 +69,17 @@ export interface FaceDetector {
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
   /** The engine running the networks. */
   readonly engine: DetectorEngine;
-  /** Why the TF.js fallback runs instead of the ONNX engine, when it does. */
+  /**
+   * Set when a slower engine runs: onnxruntime-web instead of onnxruntime-node (with what to install), or the TF.js
+   * fallback instead of the ONNX engine, and why. One line, never printed by the library.
+   */
   readonly note?: string;
-  /** Releases this detector; the shared weights are freed when the last detector is disposed. */
-  dispose(): void;
+  /**
+   * Releases this detector; the shared weights are freed when the last detector is disposed. A second call does
+   * nothing; detect() after it throws HowoldError 'disposed'. The release is done when it returns (the promise is
+   * for the same `await x.dispose()` as the estimators).
+   */
+  dispose(): Promise<void>;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: Readonly<Required<DetectorOptions>> = Object.freeze({
@@ -149,11 +157,11 @@ export function detectorFromEngine(engine: DetectionEngine, options?: DetectorOp
     engine: engine.name,
     ...(note === undefined ? {} : { note }),
     async detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]> {
-      if (disposed) throw new Error('FaceDetector.detect called after dispose()');
+      if (disposed) throw new HowoldError('disposed', 'this FaceDetector has been disposed (dispose() was called)');
       checkRgbImage(image);
       return detectFaces(engine, image, { ...opts, ...checkDetectOptions(options) });
     },
-    dispose(): void {
+    async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
       engine.dispose();

@@ -40,6 +40,6 @@ export async function* labelledFaceCrops<R extends LabelledRow>(
       yield result;
     }
   } finally {
-    if (detector !== estimator.detector) detector.dispose();
+    if (detector !== estimator.detector) await detector.dispose();
   }
 }

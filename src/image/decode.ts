@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
+import { checkInteger, invalid, isPlainObject } from '../core/checks.js';
 import type { RgbImage } from '../core/types.js';
 import { isRgbImage } from '../core/rgb-image.js';
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './photo-pixels.js';
@@ -22,6 +23,18 @@ export { DEFAULT_MAX_BYTES };
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
 
+/** Decoding limits, checked (each a positive integer); undefined fields keep the defaults. */
+export function checkDecodeOptions(options: unknown, name = 'options'): DecodeOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw invalid('an object', name, options);
+  const o = options as DecodeOptions;
+  return {
+    ...(o.maxPixels === undefined ? {} : { maxPixels: checkInteger(o.maxPixels, `${name}.maxPixels`, 1) }),
+    ...(o.maxSide === undefined ? {} : { maxSide: checkInteger(o.maxSide, `${name}.maxSide`, 1) }),
+    ...(o.maxBytes === undefined ? {} : { maxBytes: checkInteger(o.maxBytes, `${name}.maxBytes`, 1) }),
+  };
+}
+
 /** Something that names an image: a path, encoded bytes, or pixels already decoded. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 
@@ -30,6 +43,7 @@ export type ImageInput = string | Buffer | Uint8Array | RgbImage;
  * message naming the file for anything that is not a whole, supported image within the pixel limit.
  */
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}, name?: string): Promise<DecodedImage> {
+  checkDecodeOptions(options);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;

@@ -3,12 +3,14 @@
 // interval, and faces mapped back to each photo's own pixels. No Node imports.
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
 import type { AgeCalibration, ModelMeta } from '../core/model-meta.js';
+import { HowoldError } from '../core/errors.js';
 import { alignFace } from '../image/align.js';
 import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
-import { checkDetectOptions, type DetectOptions, type FaceDetector } from '../detect/pipeline.js';
+import type { DetectOptions, FaceDetector } from '../detect/pipeline.js';
 import { ageInterval, applyTemperature, readAge } from '../models/dex.js';
 import type { ModelRunner } from './ort-runner.js';
 import { checkNumber, invalid } from '../core/checks.js';
+import { checkAgeCallOptions, photoError, type AgeCallOptions, type DecodedSlot, type EstimateResult } from './estimate-call.js';
 
 export interface PhotoFaces {
   /** Size of the photo as displayed (EXIF orientation applied), the space of every box and landmark. */
@@ -96,12 +98,15 @@ export function toEstimates(
 }
 
 export interface AgePipeline {
-  /** Ages of face crops already made by `alignFace` with the model's preprocessing. */
-  estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
+  /** Ages of face crops already made by `alignFace` with the model's preprocessing; `options` override interval and flip. */
+  estimateCrops(crops: RgbImage[], options?: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]>;
   /** The faces in `image` and their crops for the model; `options` override the detector's for this call. */
   detectAndAlign(image: RgbImage, options?: DetectOptions): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
-  /** Every face of every decoded photo with its age, in one model call; a slot holding an Error stays one. */
-  estimateDecoded(images: (DecodedImage | Error)[], options?: DetectOptions): Promise<(PhotoFaces | Error)[]>;
+  /**
+   * Every face of every decoded photo with its age, in one model call. A slot that holds an error stays one, and a
+   * photo whose detection fails gets its error ('detection_failed' unless a HowoldError); a bad option throws.
+   */
+  estimateDecoded(slots: DecodedSlot[], options?: AgeCallOptions): Promise<EstimateResult[]>;
 }
 
 export function agePipeline(
@@ -111,10 +116,10 @@ export function agePipeline(
   options: { flip?: boolean; interval?: [number, number]; calibrated?: boolean } = {},
 ): AgePipeline {
   const p = meta.preprocessing;
-  const quantiles = options.interval ?? [0.1, 0.9];
-  const flip = options.flip ?? true;
+  const defaults = { interval: options.interval ?? ([0.1, 0.9] as [number, number]), flip: options.flip ?? true };
 
-  const estimateCrops = async (crops: RgbImage[]): Promise<AgeEstimate[]> => {
+  const estimateCrops = async (crops: RgbImage[], call?: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]> => {
+    const { interval: quantiles, flip } = { ...defaults, ...checkAgeCallOptions(call) };
     if (crops.length === 0) return [];
     const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
     const outputs = flip ? averageMirrored(raw, crops.length) : raw;
@@ -126,29 +131,29 @@ export function agePipeline(
     return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
   };
 
-  const estimateDecoded = async (images: (DecodedImage | Error)[], options?: DetectOptions): Promise<(PhotoFaces | Error)[]> => {
+  const estimateDecoded = async (slots: DecodedSlot[], options?: AgeCallOptions): Promise<EstimateResult[]> => {
     // checked once here: a bad option is the caller's mistake and throws, not an error in every photo's slot
-    const detectOptions = checkDetectOptions(options);
-    const found: ({ image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | Error)[] = [];
-    for (const image of images) {
-      if (image instanceof Error) {
-        found.push(image);
+    const { interval, flip, ...detectOptions } = checkAgeCallOptions(options);
+    const found: ({ input: string; image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | { input: string; error: HowoldError })[] = [];
+    for (const { input, image } of slots) {
+      if (image instanceof HowoldError) {
+        found.push({ input, error: image });
         continue;
       }
       try {
-        found.push({ image, ...(await detectAndAlign(image, detectOptions)) });
+        found.push({ input, image, ...(await detectAndAlign(image, detectOptions)) });
       } catch (err) {
-        found.push(err instanceof Error ? err : new Error(String(err)));
+        found.push({ input, error: photoError(err, input, 'detection_failed') });
       }
     }
-    const allCrops = found.flatMap((f) => (f instanceof Error ? [] : f.crops));
-    const estimates = await estimateCrops(allCrops);
+    const allCrops = found.flatMap((f) => ('error' in f ? [] : f.crops));
+    const estimates = await estimateCrops(allCrops, { interval, flip });
     let next = 0;
-    return found.map((f) => {
-      if (f instanceof Error) return f;
+    return found.map((f): EstimateResult => {
+      if ('error' in f) return f;
       const { image } = f;
       const faces: Face[] = f.faces.map((face) => toPhotoPixels({ ...face, ...estimates[next++]! }, image));
-      return { width: image.originalWidth, height: image.originalHeight, faces };
+      return { input: f.input, width: image.originalWidth, height: image.originalHeight, faces };
     });
   };
 

@@ -3,16 +3,27 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
 import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
-import { decodeImage, type DecodedImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
+import { checkDecodeOptions, decodeImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
 import { createFaceDetector, type DetectOptions, type DetectorOptions, type FaceDetector } from '../detect/index.js';
-import { createOnnxRunner, type ModelRunner } from './onnx-runner.js';
+import { createOnnxRunner, type Engine, type ModelRunner } from './onnx-runner.js';
 import { HowoldError } from '../core/errors.js';
 import { DEFAULT_MODEL_DIR, readModelMeta, type ModelMeta } from '../core/model-meta.js';
-import { agePipeline, type PhotoFaces } from './age-pipeline.js';
-import { checkDetectOptions } from '../detect/pipeline.js';
+import { agePipeline } from './age-pipeline.js';
+import {
+  checkAgeCallOptions,
+  checkFlag,
+  checkImageName,
+  checkImageNames,
+  checkInterval,
+  decodeSlots,
+  facesOrThrow,
+  type AgeCallOptions,
+  type EstimateResult,
+} from './estimate-call.js';
 import { isMissingTfjs, TFJS_INSTALL } from '../core/optional.js';
 
 export { averageMirrored, cropsToInput, toEstimates, type PhotoFaces } from './age-pipeline.js';
+export type { AgeCallOptions, EstimateResult, PhotoEstimate, PhotoFailure } from './estimate-call.js';
 
 export { DEFAULT_MODEL_DIR };
 
@@ -26,46 +37,71 @@ export interface AgeEstimatorOptions {
   engine?: 'onnx' | 'tfjs';
   /** onnxruntime threads per call. Default 1 (2 was not faster on 2 cores; see BENCHMARKS.md). */
   threads?: number;
-  /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]. */
+  /** Quantiles of the predicted age distribution reported as `low` and `high`. Default [0.1, 0.9]; per call too. */
   interval?: [number, number];
   /** The face detector's options; `minScore` and `faceDetector` can also be given per call. */
   detector?: DetectorOptions;
+  /** Decoding limits (maxPixels, maxSide, maxBytes) for every call; a call's own `decode` replaces them. */
   decode?: DecodeOptions;
-  /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true. */
+  /** Also run each face mirrored and average the two distributions (test-time augmentation). Default true; per call too. */
   flip?: boolean;
   /** Apply the model's calibration (howold.json `calibration`, fitted by `howold calibrate`). Default true. */
   calibrated?: boolean;
 }
 
+/** Options of a one-image call: `estimate(image, options)`. */
+export interface EstimateOptions extends AgeCallOptions {
+  /** The name in error messages. Default: the path, else 'image'. */
+  name?: string;
+  /** Decoding limits for this call. Default: the estimator's `decode`. */
+  decode?: DecodeOptions;
+}
+
+/** Options of an array call: `estimate([a, b], options)`. */
+export interface EstimateBatchOptions extends AgeCallOptions {
+  /** One name per image, for `result.input` and error messages. Default: the path, else 'image i'. */
+  names?: string[];
+  /** Decoding limits for this call. Default: the estimator's `decode`. */
+  decode?: DecodeOptions;
+}
+
 export interface AgeEstimator {
   /**
-   * The faces in one image (a path, encoded bytes, or RGB pixels), each with its age; `options` override the
-   * detector's minScore and faceDetector for this call: `estimate('party.jpg', { minScore: 0.3 })`.
+   * The faces in one image (a path, encoded bytes, or RGB pixels), each with its age, in the image's own pixels.
+   * A bad image throws a HowoldError ('not_an_image', 'corrupt', ...). `options` override the estimator's for this
+   * call: `estimate('party.jpg', { minScore: 0.3 })`.
    */
-  (image: ImageInput, options?: DetectOptions): Promise<Face[]>;
-  /** Several images with all their faces in one model call; a bad image gives its error, never a throw. */
-  estimateMany(images: ImageInput[], options?: DetectOptions): Promise<(Face[] | Error)[]>;
-  /** Like estimateMany, with each photo's own size: boxes and landmarks are in the photo's pixels. */
-  estimatePhotos(images: ImageInput[], options?: PhotoOptions): Promise<(PhotoFaces | Error)[]>;
+  (image: ImageInput, options?: EstimateOptions): Promise<Face[]>;
+  /**
+   * Several images, every face of all of them in one model call: one result per image, in order, each
+   * `{ input, width, height, faces }` or, for an image that cannot be used, `{ input, error }` (never a throw).
+   * A bad option or argument still throws.
+   */
+  (images: readonly ImageInput[], options?: EstimateBatchOptions): Promise<EstimateResult[]>;
+  (input: ImageInput | readonly ImageInput[], options?: EstimateOptions | EstimateBatchOptions): Promise<Face[] | EstimateResult[]>;
   /** Ages of face crops already made by `alignFace` with this model's preprocessing. */
-  estimateCrops(crops: RgbImage[]): Promise<AgeEstimate[]>;
+  estimateCrops(crops: RgbImage[], options?: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]>;
   /** Detect and align: the crops this model expects, for callers that pick faces themselves (eval). */
   detectAndAlign(image: RgbImage, options?: DetectOptions): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
   readonly meta: ModelMeta;
   readonly preprocessing: Preprocessing;
   readonly detector: FaceDetector;
   /** Which engine runs the age model ('onnxruntime-node', 'onnxruntime-web' or 'tfjs'). */
-  readonly engine: string;
+  readonly engine: Engine;
+  /**
+   * Set when the age model or the detector runs on a slower engine than onnxruntime-node: one line saying which,
+   * why, and what to install for the fast one. The library never prints it; howold's CLI prints it on stderr.
+   */
+  readonly note?: string;
+  /** Releases the model and the detector. A second call does nothing; any call after it throws HowoldError 'disposed'. */
   dispose(): Promise<void>;
 }
 
-export interface PhotoOptions extends DetectOptions {
-  decode?: DecodeOptions;
-  /** Names for error messages, one per image (default: the path, or 'image N'). */
-  names?: string[];
+/** Something estimate() can decode: a path, encoded bytes, or an RgbImage-shaped object (checked when decoded). */
+function checkImageInput(value: unknown, name: string): ImageInput {
+  if (typeof value === 'string' || value instanceof Uint8Array || isPlainObject(value)) return value as ImageInput;
+  throw invalid('a path, encoded image bytes or RGB pixels', name, value);
 }
-
-
 
 function checkOptions(options: unknown): AgeEstimatorOptions {
   if (options === undefined) return {};
@@ -73,14 +109,17 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   const o = options as AgeEstimatorOptions;
   if (o.engine !== undefined) checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs']);
   if (o.threads !== undefined) checkNumber(o.threads, 'options.threads', 1, 64);
-  if (o.flip !== undefined && typeof o.flip !== 'boolean') throw invalid('a boolean', 'options.flip', o.flip);
-  if (o.calibrated !== undefined && typeof o.calibrated !== 'boolean') throw invalid('a boolean', 'options.calibrated', o.calibrated);
-  if (o.interval !== undefined) {
-    if (!Array.isArray(o.interval) || o.interval.length !== 2) throw invalid('[low, high] quantiles', 'options.interval', o.interval);
-    checkNumber(o.interval[0], 'options.interval[0]', 0, 1);
-    checkNumber(o.interval[1], 'options.interval[1]', o.interval[0], 1);
-  }
+  if (o.flip !== undefined) checkFlag(o.flip, 'options.flip');
+  if (o.calibrated !== undefined) checkFlag(o.calibrated, 'options.calibrated');
+  if (o.interval !== undefined) checkInterval(o.interval, 'options.interval');
+  if (o.decode !== undefined) checkDecodeOptions(o.decode, 'options.decode');
   return o;
+}
+
+/** The age model's and the detector's notes, each once (both say the same when onnxruntime-node is missing). */
+function engineNote(runner: ModelRunner, detector: FaceDetector): { note?: string } {
+  const notes = [...new Set([runner.note, detector.note].filter((n): n is string => n !== undefined))];
+  return notes.length === 0 ? {} : { note: notes.join('; ') };
 }
 
 /** The TF.js runner, loaded only when asked for: TF.js is an optional dependency that `howold` never imports. */
@@ -116,45 +155,52 @@ export async function createAgeEstimator(options?: AgeEstimatorOptions): Promise
   const detector = await createFaceDetector(o.detector);
 
   const pipeline = agePipeline(runner, detector, meta, { flip: o.flip, interval: quantiles, calibrated: o.calibrated });
-  const { estimateCrops, detectAndAlign } = pipeline;
-
-  const estimatePhotos = async (images: ImageInput[], options: PhotoOptions = {}): Promise<(PhotoFaces | Error)[]> => {
-    const detect = checkDetectOptions({ minScore: options.minScore, faceDetector: options.faceDetector });
-    const decoded: (DecodedImage | Error)[] = [];
-    for (const [i, input] of images.entries()) {
-      try {
-        const name = options.names?.[i] ?? (typeof input === 'string' ? input : `image ${i}`);
-        decoded.push(await decodeImage(input, options.decode ?? o.decode, name));
-      } catch (err) {
-        decoded.push(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    return pipeline.estimateDecoded(decoded, detect);
-  };
-
-  const estimateMany = async (images: ImageInput[], options?: DetectOptions): Promise<(Face[] | Error)[]> =>
-    (await estimatePhotos(images, checkDetectOptions(options))).map((r) => (r instanceof Error ? r : r.faces));
-
-  const estimate = (async (image: ImageInput, options?: DetectOptions): Promise<Face[]> => {
-    const [result] = await estimateMany([image], options);
-    if (result instanceof Error) throw result;
-    return result!;
-  }) as AgeEstimator;
 
   let disposed = false;
+  const live = () => {
+    if (disposed) throw new HowoldError('disposed', 'this AgeEstimator has been disposed (dispose() was called)');
+  };
+  const decodeWith = (decode: DecodeOptions | undefined) => (input: ImageInput, name: string) => decodeImage(input, decode, name);
+
+  const estimateOne = async (image: unknown, options?: EstimateOptions): Promise<Face[]> => {
+    const call = checkAgeCallOptions(options);
+    const name = checkImageName(options) ?? (typeof image === 'string' ? image : 'image');
+    const decode = options?.decode === undefined ? o.decode : checkDecodeOptions(options.decode, 'options.decode');
+    const slots = await decodeSlots([checkImageInput(image, 'image')], [name], decodeWith(decode));
+    return facesOrThrow((await pipeline.estimateDecoded(slots, call))[0]);
+  };
+
+  const estimateAll = async (images: readonly unknown[], options?: EstimateBatchOptions): Promise<EstimateResult[]> => {
+    const call = checkAgeCallOptions(options);
+    const inputs = images.map((image, i) => checkImageInput(image, `images[${i}]`));
+    const names = checkImageNames(options, inputs.length) ?? inputs.map((input, i) => (typeof input === 'string' ? input : `image ${i}`));
+    const decode = options?.decode === undefined ? o.decode : checkDecodeOptions(options.decode, 'options.decode');
+    return pipeline.estimateDecoded(await decodeSlots(inputs, names, decodeWith(decode)), call);
+  };
+
+  const estimate = (async (input: unknown, options?: EstimateOptions | EstimateBatchOptions) => {
+    live();
+    return Array.isArray(input) ? estimateAll(input, options as EstimateBatchOptions) : estimateOne(input, options as EstimateOptions);
+  }) as AgeEstimator;
+
   return Object.assign(estimate, {
-    estimateMany,
-    estimatePhotos,
-    estimateCrops,
-    detectAndAlign,
+    async estimateCrops(crops: RgbImage[], options?: Pick<AgeCallOptions, 'interval' | 'flip'>) {
+      live();
+      return pipeline.estimateCrops(crops, options);
+    },
+    async detectAndAlign(image: RgbImage, options?: DetectOptions) {
+      live();
+      return pipeline.detectAndAlign(image, options);
+    },
     meta,
     preprocessing: p,
     detector,
     engine: runner.engine,
+    ...engineNote(runner, detector),
     async dispose() {
       if (disposed) return;
       disposed = true;
-      detector.dispose();
+      await detector.dispose();
       await runner.dispose();
     },
   });

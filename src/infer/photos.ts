@@ -1,24 +1,6 @@
-// Photos (paths or encoded bytes) to faces in the photo's own pixel coordinates, for the CLI and the server.
+// Faces as plain JSON, the one shape the CLI, the server and the queue print and send.
 import type { DetectedFace, Face, Point } from '../core/types.js';
-import type { AgeEstimator, PhotoFaces, PhotoOptions } from './estimator.js';
 import { probabilityUnder } from './age-pipeline.js';
-
-export type { PhotoFaces };
-
-export type PhotoInput = string | Buffer | Uint8Array;
-
-/**
- * Faces of several photos in one model call, in each photo's own pixels (decodeImage may shrink a large photo
- * before detection; the estimator maps boxes back). A photo that cannot be used gets its Error (an InputError
- * naming it) in its slot; nothing throws.
- */
-export function estimatePhotos(
-  estimator: AgeEstimator,
-  photos: PhotoInput[],
-  options: PhotoOptions = {},
-): Promise<(PhotoFaces | Error)[]> {
-  return estimator.estimatePhotos(photos, options);
-}
 
 /** A face as plain JSON: numbers rounded (0.1 px, 0.1 year, 0.001), five named landmarks, distribution on request. */
 export interface FaceJson {

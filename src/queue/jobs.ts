@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { InputError } from '../core/errors.js';
+import { InputError, type HowoldErrorCode } from '../core/errors.js';
 import { join } from 'node:path';
 import type { CropSpec } from '../data/labelled-face.js';
 import type { PrepareRow } from '../data/prepare-rows.js';
@@ -50,7 +50,7 @@ export interface PredictJobData {
   detect: DetectOptions;
 }
 
-export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: string; message: string } };
+export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: HowoldErrorCode; message: string } };
 
 export interface PredictJobResult {
   photos: PhotoResult[];

@@ -1,7 +1,8 @@
 // What a queue worker does with a job: the same code as the in-process paths (prepareRows + writeShard for
-// `data prepare`, estimatePhotos for `predict`), so the queue's output is byte-identical to theirs.
+// `data prepare`, the estimator called with an array of photos for `predict`), so the queue's output is
+// byte-identical to theirs.
 import { UnrecoverableError, type Job } from 'bullmq';
-import { createAgeEstimator, createFaceDetector, errorCode, errorMessage, estimatePhotos, faceToJson, type AgeEstimator, type FaceDetector } from '../index.js';
+import { createAgeEstimator, createFaceDetector, errorMessage, faceToJson, type AgeEstimator, type FaceDetector } from '../index.js';
 import { prepareRows } from '../data/prepare-rows.js';
 import { writeShard } from '../data/shards.js';
 import { modelKey, type JobData, type JobProgress, type PhotoResult, type PredictJobData, type PredictJobResult, type PrepareJobData, type PrepareJobResult } from './jobs.js';
@@ -47,11 +48,11 @@ export function createJobRunner(): JobRunner {
     }
     const photos: PhotoResult[] = [];
     for (let i = 0; i < data.files.length; i += data.batch) {
-      const results = await estimatePhotos(estimator, data.files.slice(i, i + data.batch), { ...data.detect, names: data.names.slice(i, i + data.batch) });
+      const results = await estimator(data.files.slice(i, i + data.batch), { ...data.detect, names: data.names.slice(i, i + data.batch) });
       for (const r of results) {
         photos.push(
-          r instanceof Error
-            ? { error: { code: errorCode(r), message: errorMessage(r) } }
+          r.error
+            ? { error: { code: r.error.code, message: errorMessage(r.error) } }
             : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: data.distribution })) },
         );
       }
@@ -68,7 +69,7 @@ export function createJobRunner(): JobRunner {
       throw new UnrecoverableError(`unknown job kind '${(data as { kind?: unknown }).kind}'`);
     },
     async dispose() {
-      for (const d of detectors.values()) (await d.catch(() => undefined))?.dispose();
+      for (const d of detectors.values()) await (await d.catch(() => undefined))?.dispose();
       for (const e of estimators.values()) await (await e.catch(() => undefined))?.estimator.dispose();
     },
   };

@@ -33,6 +33,8 @@ export interface FigureOptions {
   data?: string;
   limit: number;
   out: string;
+  /** Progress lines (main() prints them on stderr; the function itself prints nothing). */
+  log?: (line: string) => void;
 }
 
 export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[]> {
@@ -64,7 +66,8 @@ export async function makeReadmeFigures(o: FigureOptions): Promise<WrittenImage[
       format = 'utkface';
       summary.data = `${path.basename(source)} (an evenly spread sample of ${o.limit}; it may include training faces)`;
     }
-    process.stderr.write(`figures: evaluating up to ${o.limit} faces of ${summary.data as string}\n`);
+    if (estimator.note) o.log?.(estimator.note);
+    o.log?.(`evaluating up to ${o.limit} faces of ${summary.data as string}`);
     const result = await evaluate(source, estimator, { format, limit: o.limit, detectorMode, keepDistributions: true });
     const { predictions, metrics: m } = result;
     const charts = await writeEvalCharts(predictions, m, o.out);
@@ -134,7 +137,8 @@ async function main(): Promise<void> {
     },
   });
   const out = path.resolve(values.out!);
-  const written = await makeReadmeFigures({ run: path.resolve(values.run!), model: path.resolve(values.model!), data: values.data, limit: Number(values.limit), out });
+  const log = (line: string) => process.stderr.write(`figures: ${line}\n`);
+  const written = await makeReadmeFigures({ run: path.resolve(values.run!), model: path.resolve(values.model!), data: values.data, limit: Number(values.limit), out, log });
   let total = 0;
   for (const w of written) {
     const bytes = (await stat(path.join(out, w.file))).size;

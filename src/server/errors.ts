@@ -2,12 +2,12 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError } from 'fastify';
-import { formatBytes, HowoldError } from '../index.js';
+import { formatBytes, HowoldError, type HowoldErrorCode } from '../index.js';
 import { BusyError, TimeoutError } from './pool.js';
 
 /** An error answered as `{error: {code, message}}` with this status. */
 export class HttpError extends HowoldError {
-  constructor(readonly status: number, code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(readonly status: number, code: HowoldErrorCode, message: string, readonly headers: Record<string, string> = {}) {
     super(code, message);
     this.name = 'HttpError';
   }
@@ -26,7 +26,7 @@ const INPUT_STATUS: Record<string, number> = {
 };
 
 /** Our code for a status fastify or Node chose. */
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, HowoldErrorCode> = {
   400: 'bad_request',
   403: 'forbidden',
   404: 'not_found',
@@ -71,7 +71,7 @@ export function badMultipart(err: unknown): HttpError {
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   let status = 400;
-  let code = 'bad_request';
+  let code: HowoldErrorCode = 'bad_request';
   let message = `malformed HTTP request (${err.code ?? err.message})`;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     [status, code, message] = [408, 'request_timeout', 'the request was not received in time'];

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HowoldError } from '../index.js';
-import type { DetectOptions, FaceJson } from '../index.js';
+import type { DetectOptions, FaceJson, HowoldErrorCode } from '../index.js';
 
 /** The worker: compiled in the built package; in a checkout, its TypeScript through tsx (resolved here, so any cwd works). */
 function workerModule(): { path: string; execArgv: string[] } {
@@ -39,7 +39,7 @@ export interface WorkerData {
   maxPixels?: number;
 }
 
-export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: string; message: string } };
+export type PhotoResult = { width: number; height: number; faces: FaceJson[] } | { error: { code: HowoldErrorCode; message: string } };
 
 export interface WorkerRequest {
   type: 'run';
@@ -52,10 +52,10 @@ export interface WorkerRequest {
 export type WorkerMessage = WorkerRequest | { type: 'close' };
 
 export type WorkerReply =
-  | { type: 'ready'; model: string; engine: string }
-  | { type: 'fatal'; error: { code: string; message: string } }
+  | { type: 'ready'; model: string; engine: string; note?: string }
+  | { type: 'fatal'; error: { code: HowoldErrorCode; message: string } }
   | { type: 'result'; id: number; photos: PhotoResult[] }
-  | { type: 'failed'; id: number; error: { code: string; message: string } };
+  | { type: 'failed'; id: number; error: { code: HowoldErrorCode; message: string } };
 
 /** The queue is full: come back in `retryAfter` seconds. */
 export class BusyError extends HowoldError {
@@ -110,6 +110,8 @@ export class EstimatorPool {
   /** The model's name and the engine running it, as the first worker reported them. */
   model = '';
   engine = '';
+  /** The estimator's note when it runs on a slower engine than onnxruntime-node (what to install), as reported. */
+  note: string | undefined;
   private readonly options: Required<Omit<PoolOptions, 'model' | 'maxPixels'>> & Pick<PoolOptions, 'model' | 'maxPixels'>;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -137,6 +139,7 @@ export class EstimatorPool {
       const [first] = await Promise.all(Array.from({ length: pool.options.workers }, () => pool.spawn()));
       pool.model = first!.model;
       pool.engine = first!.engine;
+      pool.note = first!.note;
     } catch (err) {
       await pool.close();
       throw err;
@@ -144,7 +147,7 @@ export class EstimatorPool {
     return pool;
   }
 
-  private spawn(): Promise<{ model: string; engine: string }> {
+  private spawn(): Promise<{ model: string; engine: string; note?: string }> {
     const data: WorkerData = { model: this.options.model, maxPixels: this.options.maxPixels };
     const worker = fork(WORKER.path, [JSON.stringify(data)], {
       execArgv: WORKER.execArgv,
@@ -157,7 +160,7 @@ export class EstimatorPool {
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
           slot.ready = true;
-          resolve({ model: reply.model, engine: reply.engine });
+          resolve({ model: reply.model, engine: reply.engine, ...(reply.note === undefined ? {} : { note: reply.note }) });
           this.dispatch();
         } else if (reply.type === 'fatal') {
           reject(new HowoldError(reply.error.code, reply.error.message));

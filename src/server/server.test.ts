@@ -296,3 +296,27 @@ test('a request sent to a worker that has just died is retried on a live one', a
     await pool.close();
   }
 });
+
+test("the pool reports its workers' engine note: none on onnxruntime-node, one line on onnxruntime-web", async () => {
+  const native = await EstimatorPool.start({ model, workers: 1 });
+  try {
+    assert.equal(native.engine, 'onnxruntime-node');
+    assert.equal(native.note, undefined);
+  } finally {
+    await native.close();
+  }
+  // the forked workers inherit the environment
+  process.env.HOWOLD_ONNXRUNTIME = 'web';
+  let wasm: EstimatorPool;
+  try {
+    wasm = await EstimatorPool.start({ model, workers: 1 });
+  } finally {
+    delete process.env.HOWOLD_ONNXRUNTIME;
+  }
+  try {
+    assert.equal(wasm.engine, 'onnxruntime-web');
+    assert.equal(wasm.note, 'onnxruntime-web chosen by HOWOLD_ONNXRUNTIME=web (~4x slower than onnxruntime-node)');
+  } finally {
+    await wasm.close();
+  }
+});

@@ -1,6 +1,7 @@
 // One estimator in a worker process (see pool.ts): detection blocks its thread for hundreds of milliseconds per
 // photo, so it runs here and the HTTP process stays free to answer, time out and refuse.
-import { createAgeEstimator, errorCode, errorMessage, estimatePhotos, faceToJson, HowoldError } from '../index.js';
+import { createAgeEstimator, errorCode, errorMessage, faceToJson, HowoldError } from '../index.js';
+import type { HowoldErrorCode } from '../index.js';
 import type { PhotoResult, WorkerData, WorkerMessage, WorkerReply } from './pool.js';
 
 const { model, maxPixels } = JSON.parse(process.argv[2] ?? '{}') as WorkerData;
@@ -10,7 +11,7 @@ const send = (reply: WorkerReply, then?: () => void) => {
 // the server is gone (even if it was killed): nothing left to work for
 process.on('disconnect', () => process.exit(0));
 
-function reason(err: Error): { code: string; message: string } {
+function reason(err: Error): { code: HowoldErrorCode; message: string } {
   const message = errorMessage(err);
   // InputError messages start with the file name; uploads have none worth showing.
   const file = err instanceof HowoldError ? err.file : undefined;
@@ -26,10 +27,10 @@ try {
       return;
     }
     const { id, photos, options } = message;
-    running = estimatePhotos(estimator, photos, { ...options, decode: maxPixels ? { maxPixels } : undefined, names: photos.map(() => 'upload') })
+    running = estimator(photos, { ...options, ...(maxPixels ? { decode: { maxPixels } } : {}), names: photos.map(() => 'upload') })
       .then((results) => {
         const out: PhotoResult[] = results.map((r) =>
-          r instanceof Error ? { error: reason(r) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },
+          r.error ? { error: reason(r.error) } : { width: r.width, height: r.height, faces: r.faces.map((f) => faceToJson(f, { distribution: true })) },
         );
         send({ type: 'result', id, photos: out });
       })
@@ -37,7 +38,7 @@ try {
         send({ type: 'failed', id, error: { code: errorCode(err), message: errorMessage(err) } });
       });
   });
-  send({ type: 'ready', model: estimator.meta.name, engine: estimator.engine });
+  send({ type: 'ready', model: estimator.meta.name, engine: estimator.engine, ...(estimator.note === undefined ? {} : { note: estimator.note }) });
 } catch (err) {
   send({ type: 'fatal', error: { code: errorCode(err), message: errorMessage(err) } }, () => process.exit(1));
 }

@@ -118,15 +118,16 @@ describe('fuzz corpus through the library', () => {
   });
   after(() => estimate?.dispose());
 
-  test('estimateMany over every case: a HowoldError with the code in each bad slot, faces in each good one', async () => {
-    const results = await estimate.estimateMany(cases.map((c) => c.file));
+  test('estimate(array) over every case: a HowoldError with the code in each bad slot, faces in each good one', async () => {
+    const results = await estimate(cases.map((c) => c.file));
     cases.forEach((c, i) => {
       const r = results[i]!;
-      if (r instanceof Error) {
-        assert.ok(r instanceof HowoldError, String(r));
-        assert.ok(r.message.startsWith(`${c.file}: `), r.message);
-        check(c, { code: r.code }, 'library');
-      } else check(c, { faces: r.length }, 'library');
+      assert.equal(r.input, c.file);
+      if (r.error) {
+        assert.ok(r.error instanceof HowoldError, String(r.error));
+        assert.ok(r.error.message.startsWith(`${c.file}: `), r.error.message);
+        check(c, { code: r.error.code }, 'library');
+      } else check(c, { faces: r.faces.length }, 'library');
     });
   });
 

@@ -324,10 +324,12 @@ async function onDevice(file: Blob, name: string): Promise<{ result: ShownResult
   busyText.textContent = document.body.dataset.models === 'ready' ? 'Finding faces…' : 'Loading the models…';
   const estimator = await estimatorReady;
   busyText.textContent = 'Finding faces…';
-  const result = await estimator(file, name).catch((err: unknown) => {
+  // the array form: each photo's size with its faces, and a photo that cannot be used as its error
+  const [result] = await estimator([file], { names: [name] }).catch((err: unknown) => {
     const e = err as { code?: string; message?: string };
     throw new PageError(e.code ?? 'error', e.message ?? String(err));
   });
+  if (!result || result.error) throw new PageError(result?.error.code ?? 'error', result?.error.message ?? 'no result');
   return { result, how: 'on this device' };
 }
 

@@ -8,6 +8,7 @@ import { defaultDetectorMode, evaluate } from '../../index.js';
 import { createAgeEstimator, HowoldError } from '../../index.js';
 import { auditCsv, formatAudit, rankAudit, writeAuditReport } from '../../report/index.js';
 import { createProgress } from '../progress.js';
+import { writeEngineNote } from '../output.js';
 
 interface AuditFlags {
   labels: DatasetFormat;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .addOption(new Option('--detector <mode>', "'crop' for tight face crops (default for utkface), 'photo' otherwise").choices(['photo', 'crop']))
     .action(async (source: string, flags: AuditFlags) => {
       const estimator = await createAgeEstimator(flags.model ? { model: flags.model } : {});
+      writeEngineNote(process.stderr, 'audit', estimator);
       try {
         const detectorMode = flags.detector ?? defaultDetectorMode(flags.labels);
         const progress = createProgress(flags.limit ?? 0, 'audit');

@@ -8,6 +8,7 @@ import { parseIntegerOption, parseNumberOption } from '../options.js';
 import { DATASET_FORMATS } from '../../data/index.js';
 import { DEFAULT_MODEL_DIR, chooseReadout, createAgeEstimator, evaluate, fitTemperature, HowoldError, writeFileAtomic, type DatasetFormat, type DetectorMode } from '../../index.js';
 import { createProgress } from '../progress.js';
+import { writeEngineNote } from '../output.js';
 
 interface CalibrateFlags {
   labels: DatasetFormat;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
       const dir = resolve(flags.model ?? DEFAULT_MODEL_DIR);
       // the model's own distribution, not one already recalibrated
       const estimator = await createAgeEstimator({ model: dir, calibrated: false });
+      writeEngineNote(process.stderr, 'calibrate', estimator);
       try {
         const progress = createProgress(flags.limit ?? 0, 'calibrate');
         const result = await evaluate(source, estimator, {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
 import { errorCode, errorMessage } from '../../index.js';
-import type { DetectedFace, Point } from '../../index.js';
+import type { DetectedFace, HowoldErrorCode, Point } from '../../index.js';
 import { createFaceDetector, FACE_DETECTORS, type DetectorMode, type FaceDetectorName } from '../../index.js';
 import { DEFAULT_MARGIN, alignFace } from '../../index.js';
 import { decodeImage, encodeImage, toPhotoPixels } from '../../index.js';
-import { printable, uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, writeEngineNote, type Output } from '../output.js';
 import { detectedFaceToJson } from '../../index.js';
 
 export interface DetectFlags {
@@ -28,7 +28,7 @@ interface FileResult {
   width?: number;
   height?: number;
   faces?: Array<Pick<DetectedFace, 'box' | 'score'> & { landmarks: Omit<DetectedFace['landmarks'], 'points'>; crop?: string }>;
-  error?: { code: string; message: string };
+  error?: { code: HowoldErrorCode; message: string };
 }
 
 const fmt = (p: Point) => `(${p.x.toFixed(1)}, ${p.y.toFixed(1)})`;
@@ -43,6 +43,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
     ...(flags.minScore === undefined ? {} : { minScore: flags.minScore }),
     ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
   });
+  writeEngineNote(err, 'detect', detector);
   const size = flags.size ?? 200;
   const margin = flags.margin ?? DEFAULT_MARGIN;
   const results: FileResult[] = [];
@@ -78,7 +79,7 @@ export async function runDetect(files: string[], flags: DetectFlags = {}, out: O
       }
     }
   } finally {
-    detector.dispose();
+    await detector.dispose();
   }
   if (flags.json) out.write(`${JSON.stringify(results, null, 2)}\n`);
   return failed;

@@ -7,6 +7,7 @@ import { defaultDetectorMode, evaluate } from '../../index.js';
 import { evalMarkdown, formatEval } from '../../index.js';
 import { writeEvalReport } from '../../report/index.js';
 import { createProgress } from '../progress.js';
+import { writeEngineNote } from '../output.js';
 
 interface EvalFlags {
   labels: DatasetFormat;
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--group-photos <dir>', 'with --report: box every face with its age on the photos of this folder')
     .action(async (source: string, flags: EvalFlags) => {
       const estimator = await createAgeEstimator({ ...(flags.model ? { model: flags.model } : {}), flip: flags.flip });
+      writeEngineNote(process.stderr, 'eval', estimator);
       try {
         const progress = createProgress(flags.limit ?? 0, 'eval');
         const started = Date.now();

@@ -230,3 +230,33 @@ test('howold predict: a bad --min-score or --face-detector is one line on stderr
     assert.match(failed.stderr, message);
   }
 });
+
+test('predict on a slower engine: one line on stderr says which and why; none on onnxruntime-node', async () => {
+  assert.equal(estimator.engine, 'onnxruntime-node');
+  assert.equal(estimator.note, undefined);
+  const quiet = collect();
+  await runPredict([astronaut], { progress: false }, collect(), quiet, estimator);
+  assert.doesNotMatch(quiet.text, /onnxruntime/);
+
+  process.env.HOWOLD_ONNXRUNTIME = 'web';
+  let wasm: AgeEstimator;
+  try {
+    wasm = await createAgeEstimator(model ? { model } : undefined);
+  } finally {
+    delete process.env.HOWOLD_ONNXRUNTIME;
+  }
+  try {
+    assert.equal(wasm.engine, 'onnxruntime-web');
+    // the age model and the detector run on the same backend: one note, not two
+    assert.equal(wasm.note, 'onnxruntime-web chosen by HOWOLD_ONNXRUNTIME=web (~4x slower than onnxruntime-node)');
+    const err = collect();
+    const summary = await runPredict([astronaut], { progress: false }, collect(), err, wasm);
+    assert.equal(summary.ok, 1);
+    const lines = err.text.trim().split('\n');
+    assert.equal(lines.length, 2, err.text);
+    assert.equal(lines[0], `howold predict: ${wasm.note}`);
+    assert.match(lines[1]!, /^howold predict: 1 file: 1 ok/);
+  } finally {
+    await wasm.dispose();
+  }
+});

@@ -5,18 +5,18 @@ import fg from 'fast-glob';
 import { Option, type Command } from 'commander';
 import { parseChoiceOption, parseIntegerOption, parseNumberOption } from '../options.js';
 import { csvField } from '../../report/index.js';
-import { printable, uniqueName, type Output } from '../output.js';
+import { printable, uniqueName, writeEngineNote, type Output } from '../output.js';
 import {
   createAgeEstimator,
-  errorCode,
   errorMessage,
-  estimatePhotos,
   FACE_DETECTORS,
   faceToJson,
   underJson,
   type AgeEstimator,
+  type EstimateResult,
   type FaceDetectorName,
   type FaceJson,
+  type HowoldErrorCode,
 } from '../../index.js';
 import { annotatePhoto } from '../annotate.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -68,7 +68,7 @@ export interface FileEntry {
   height?: number;
   faces?: FaceJson[];
   annotated?: string;
-  error?: { code: string; message: string };
+  error?: { code: HowoldErrorCode; message: string };
 }
 
 export const DEFAULT_BATCH = 4;
@@ -176,6 +176,7 @@ export async function runPredict(
     ...(flags.faceDetector === undefined ? {} : { faceDetector: flags.faceDetector }),
   };
   const estimate = flags.queue ? undefined : (estimator ?? (await createAgeEstimator(model ? { model } : {})));
+  writeEngineNote(err, 'predict', estimate);
   if (flags.annotate) await mkdir(flags.annotate, { recursive: true });
 
   let progress: Progress | undefined;
@@ -208,7 +209,7 @@ export async function runPredict(
     process.kill(process.pid, signal);
   };
   const usedNames = new Set<string>();
-  let pending: ReturnType<typeof estimatePhotos> | undefined;
+  let pending: Promise<EstimateResult[]> | undefined;
   let queueSummary: SubmitSummary | undefined;
   try {
     for (const file of missing) {
@@ -264,7 +265,7 @@ export async function runPredict(
     } else {
       const batches: string[][] = [];
       for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
-      const run = (batch: string[]) => estimatePhotos(estimate!, batch, detect);
+      const run = (batch: string[]) => estimate!(batch, detect);
       pending = batches.length > 0 ? run(batches[0]!) : undefined;
       let done = 0;
       for (let b = 0; b < batches.length; b++) {
@@ -273,7 +274,7 @@ export async function runPredict(
         pending = b + 1 < batches.length ? run(batches[b + 1]!) : undefined;
         for (const [i, result] of results.entries()) {
           const file = batch[i]!;
-          if (result instanceof Error) await finish({ file, error: { code: errorCode(result), message: errorMessage(result) } });
+          if (result.error) await finish({ file, error: { code: result.error.code, message: errorMessage(result.error) } });
           else {
             const faces = result.faces.map((f) => faceToJson(f, { distribution: flags.distribution, under: flags.under }));
             await finish({ file, width: result.width, height: result.height, faces });

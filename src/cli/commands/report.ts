@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseIntegerOption } from '../options.js';
+import { writeEngineNote } from '../output.js';
 import { HowoldError } from '../../index.js';
 import type { DatasetFormat } from '../../data/index.js';
 import { defaultDetectorMode, evaluate } from '../../index.js';
@@ -64,6 +65,7 @@ export async function runReport(runDir: string | undefined, flags: ReportFlags):
     const runBest = runDir && existsSync(join(runDir, 'best', 'howold.json')) ? join(runDir, 'best') : undefined;
     const model = flags.model ?? runBest;
     const estimator = await createAgeEstimator(model ? { model } : {});
+    writeEngineNote(process.stderr, 'report', estimator);
     try {
       meta.push(`model: ${estimator.meta.name} (${model ?? 'the shipped model'}, ${estimator.engine})`);
       let errors: Section | undefined;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseIntegerOption } from '../options.js';
 import { DEFAULT_MAX_BODY, startServer } from '../../server/app.js';
+import { writeEngineNote } from '../output.js';
 
 interface ServeFlags {
   port: number;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
       process.stderr.write(
         `howold serve: listening on ${server.url} (model ${server.pool.model} on ${server.pool.engine}, ${stats.workers} worker${stats.workers === 1 ? '' : 's'})\n`,
       );
+      writeEngineNote(process.stderr, 'serve', server.pool);
       let closing = false;
       const stop = (signal: string) => {
         if (closing) process.exit(1);
