@@ -1,7 +1,9 @@
 // npm run bench:start: cold start as a user's program sees it. Each run is a fresh Node process that imports the
 // built package (dist/, as `import 'howold'` resolves it), calls createAgeEstimator() with the shipped model and
 // estimates the example photo once: time to import, to a ready estimator, and to the first ages.
-//   npm run bench:start -- [--runs N] [--json out.json]
+//   npm run bench:start -- [--runs N] [--json out.json] [--project DIR]
+// --project DIR: import howold as installed in DIR's node_modules instead (a user's project: `npm install
+// howold-0.1.0.tgz` there, without onnxruntime-node, so the engine is onnxruntime-web's wasm).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { parseIntegerOption } from '../src/cli/options.js';
 import { cpuLine } from './cpu.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' }, json: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' }, json: { type: 'string' }, project: { type: 'string' } } });
 
 interface StartRun {
   importMs: number;
@@ -42,7 +44,8 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const runs = parseIntegerOption(args.runs!, '--runs', 1);
-  const entry = path.join(repoRoot, 'dist/index.js');
+  const entry = args.project ? path.resolve(args.project, 'node_modules/howold/dist/index.js') : path.join(repoRoot, 'dist/index.js');
+  if (args.project && !existsSync(entry)) throw new Error(`${entry} not found: install howold in ${args.project} first`);
   if (!existsSync(entry)) {
     process.stderr.write('building dist/ (npm run build)\n');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   const results: StartRun[] = [];
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], {
-      cwd: repoRoot,
+      cwd: args.project ? path.resolve(args.project) : repoRoot,
       env: { ...process.env, HOWOLD_ENTRY: pathToFileURL(entry).href, HOWOLD_PHOTO: photo },
       encoding: 'utf8',
     });
