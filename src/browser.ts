@@ -310,7 +310,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   checkSessionInput(ssd, config.ssd.inputSize, 'ssd.inputSize', config.ssd.file, detectorUrl.href);
   checkSessionInput(landmarks, config.landmarks.inputSize, 'landmarks.inputSize', config.landmarks.file, detectorUrl.href);
   const sessions = { runtime, config, ssd, landmarks, tiny, anchors: detectorFiles.anchors };
-  const engine = ortDetectionEngine(sessions, () => void releaseSessions(sessions));
+  const engine = ortDetectionEngine(sessions, 'onnxruntime-web', () => void releaseSessions(sessions));
   const detector = detectorFromEngine(engine, { ...options.detector, engine: 'onnx' });
   const runner = await ortModelRunner(runtime, await open(ageBytes, 'model.onnx'), 'onnxruntime-web');
   const pipeline = agePipeline(runner, detector, meta, { flip: options.flip, interval: options.interval });

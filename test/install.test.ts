@@ -106,7 +106,7 @@ await estimate.dispose();
   };
   t.diagnostic(`import 'howold' ${got.imported.toFixed(0)} ms; createAgeEstimator() done at ${got.created.toFixed(0)} ms (cold, onnxruntime-web)`);
   assert.equal(got.engine, 'onnxruntime-web');
-  assert.equal(got.detector, 'onnx');
+  assert.equal(got.detector, 'onnxruntime-web');
   assert.match(got.note ?? '', /onnxruntime-node is not available \(not installed\); running onnxruntime-web/);
   // one note for the age model and the detector, with what to install
   assert.equal(got.estimatorNote, got.note);

@@ -92,3 +92,6 @@ export interface RejectedRow {
 }
 
 export type SplitName = 'train' | 'val' | 'test';
+
+/** The runtime running a network, the same word everywhere (`estimate.engine`, `detector.engine`, the CLI, the API). */
+export type Engine = 'onnxruntime-node' | 'onnxruntime-web' | 'tfjs';

@@ -1,14 +1,16 @@
 // What a detection engine provides: face-api's three networks with face-api's pre- and post-processing. The
 // pipeline around them (photo mode, close-up passes, landmark crops, mapping back) is pipeline.ts, shared by both
 // and by the browser entry. No Node imports here: the browser bundle includes this file.
-import type { Box, Point, RgbImage } from '../core/types.js';
+import type { Box, Engine, Point, RgbImage } from '../core/types.js';
 import type { ScoredBox } from './faceapi-post.js';
 
 export type { ScoredBox };
+/** Which networks to run, as chosen in options: face-api's exported to ONNX, or face-api itself on TF.js. */
 export type DetectorEngine = 'onnx' | 'tfjs';
 
 export interface DetectionEngine {
-  readonly name: DetectorEngine;
+  /** The runtime that runs the networks. */
+  readonly name: Engine;
   /** Side of SSD-MobileNetV1's square input: every image is padded to a square and resized to it. */
   readonly ssdInputSize: number;
   /** SSD's NMS rule: of two boxes overlapping by more than this IoU, the lower-scored one is dropped. */

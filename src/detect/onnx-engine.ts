@@ -6,14 +6,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOnnxBackend } from '../backends/onnx.js';
 import type { OrtSession } from '../core/ort.js';
+import type { Engine } from '../core/types.js';
 import { errorMessage, HowoldError } from '../core/errors.js';
 import type { DetectionEngine } from './engine.js';
 import { checkSessionInput, isBadDetectorFolder, ortDetectionEngine, readDetectorFiles, releaseSessions, type DetectorSessions } from './ort-engine.js';
 import { DETECTOR_MODEL_DIR } from './paths.js';
 
-const shared = new Map<string, { sessions: Promise<DetectorSessions & { note?: string }>; users: number }>();
+const shared = new Map<string, { sessions: Promise<DetectorSessions & { name: Exclude<Engine, 'tfjs'>; note?: string }>; users: number }>();
 
-async function openSessions(dir: string): Promise<DetectorSessions & { note?: string }> {
+async function openSessions(dir: string): Promise<DetectorSessions & { name: Exclude<Engine, 'tfjs'>; note?: string }> {
   const files = await readDetectorFiles((file) => readFile(path.join(dir, file)), dir);
   const { config } = files;
   const backend = await loadOnnxBackend();
@@ -24,7 +25,7 @@ async function openSessions(dir: string): Promise<DetectorSessions & { note?: st
     const [ssd, landmarks, tiny] = opened as [OrtSession, OrtSession, OrtSession];
     checkSessionInput(ssd, config.ssd.inputSize, 'ssd.inputSize', config.ssd.file, dir);
     checkSessionInput(landmarks, config.landmarks.inputSize, 'landmarks.inputSize', config.landmarks.file, dir);
-    return { runtime: backend.runtime, config, ssd, landmarks, tiny, anchors: files.anchors, ...(backend.note === undefined ? {} : { note: backend.note }) };
+    return { name: backend.name, runtime: backend.runtime, config, ssd, landmarks, tiny, anchors: files.anchors, ...(backend.note === undefined ? {} : { note: backend.note }) };
   } catch (err) {
     await Promise.all(opened.map((s) => s.release()));
     throw err;
@@ -52,7 +53,7 @@ export async function createOnnxEngine(dir = DETECTOR_MODEL_DIR): Promise<{ engi
     shared.set(dir, entry);
   }
   entry.users += 1;
-  let s: DetectorSessions & { note?: string };
+  let s: DetectorSessions & { name: Exclude<Engine, 'tfjs'>; note?: string };
   try {
     s = await entry.sessions;
   } catch (err) {
@@ -60,6 +61,6 @@ export async function createOnnxEngine(dir = DETECTOR_MODEL_DIR): Promise<{ engi
     if (isBadDetectorFolder(err)) throw err;
     throw new HowoldError('engine_unavailable', `ONNX detector cannot load (${errorMessage(err)})`);
   }
-  const engine = ortDetectionEngine(s, () => release(dir));
+  const engine = ortDetectionEngine(s, s.name, () => release(dir));
   return s.note === undefined ? { engine } : { engine, note: s.note };
 }

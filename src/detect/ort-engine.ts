@@ -4,7 +4,7 @@
 import { DETECTOR_CONFIG_FILE, parseDetectorConfig, type DetectorConfig } from '../core/detector-config-schema.js';
 import { HowoldError } from '../core/errors.js';
 import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
-import type { Box, Point, RgbImage } from '../core/types.js';
+import type { Box, Engine, Point, RgbImage } from '../core/types.js';
 import type { DetectionEngine } from './engine.js';
 import { decodeSsd, decodeTiny, landmarksFromOutput } from './faceapi-post.js';
 import { writeNetInput } from './preprocess.js';
@@ -85,7 +85,7 @@ export function releaseSessions(s: Pick<DetectorSessions, 'ssd' | 'landmarks' | 
 }
 
 /** A detection engine on open sessions; `release` runs once, on the first dispose(). */
-export function ortDetectionEngine(s: DetectorSessions, release: () => void): DetectionEngine {
+export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 'tfjs'>, release: () => void): DetectionEngine {
   const { runtime, config } = s;
   const { ssd, tiny, landmarks } = config;
   let disposed = false;
@@ -93,7 +93,7 @@ export function ortDetectionEngine(s: DetectorSessions, release: () => void): De
     if (disposed) throw new HowoldError('disposed', 'the ONNX detection engine has been disposed');
   };
   return {
-    name: 'onnx',
+    name,
     ssdInputSize: ssd.inputSize,
     ssdIouThreshold: ssd.iouThreshold,
     async ssd(image, minScore, maxResults) {

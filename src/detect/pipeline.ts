@@ -6,7 +6,7 @@
 // "Detection" section of BENCHMARKS.md (measured on the group photos, FairFace and UTKFace).
 import { checkInteger, checkNumber, checkOneOf, isPlainObject, invalid } from '../core/checks.js';
 import { HowoldError } from '../core/errors.js';
-import type { Box, DetectedFace, FaceLandmarks, Point, RgbImage } from '../core/types.js';
+import type { Box, DetectedFace, Engine, FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { checkRgbImage } from '../image/align.js';
 import type { DetectionEngine, DetectorEngine, ScoredBox } from './engine.js';
 import { padImage } from './preprocess.js';
@@ -67,8 +67,8 @@ export interface FaceDetector {
    * call. Boxes and landmarks are in `image` pixels; boxes may reach past its edges.
    */
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
-  /** The engine running the networks. */
-  readonly engine: DetectorEngine;
+  /** The runtime running the networks: 'onnxruntime-node', 'onnxruntime-web' or 'tfjs' (as `estimate.engine`). */
+  readonly engine: Engine;
   /**
    * Set when a slower engine runs: onnxruntime-web instead of onnxruntime-node (with what to install), or the TF.js
    * fallback instead of the ONNX engine, and why. One line, never printed by the library.

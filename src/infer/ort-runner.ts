@@ -4,7 +4,9 @@ import { checkInteger, invalid } from '../core/checks.js';
 import { HowoldError } from '../core/errors.js';
 import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
 
-export type Engine = 'onnxruntime-node' | 'onnxruntime-web' | 'tfjs';
+import type { Engine } from '../core/types.js';
+
+export type { Engine };
 
 export interface ModelRunner {
   readonly engine: Engine;
