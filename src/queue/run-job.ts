@@ -12,18 +12,27 @@ export interface JobRunner {
   dispose(): Promise<void>;
 }
 
+export interface JobRunnerOptions {
+  /** Called with a loaded detector's or estimator's note (a slower fallback engine runs, and what to install). */
+  onNote?: (note: string) => void;
+}
+
 /** Runs jobs one at a time, keeping the detectors and estimators it loaded for the next job. */
-export function createJobRunner(): JobRunner {
+export function createJobRunner(options: JobRunnerOptions = {}): JobRunner {
+  const noted = <T extends { note?: string }>(loaded: T): T => {
+    if (loaded.note !== undefined) options.onNote?.(loaded.note);
+    return loaded;
+  };
   const detectors = new Map<string, Promise<FaceDetector>>();
   const estimators = new Map<string, Promise<{ estimator: AgeEstimator; key: string }>>();
 
   const detectorFor = (mode: 'photo' | 'crop') => {
-    if (!detectors.has(mode)) detectors.set(mode, createFaceDetector({ mode }));
+    if (!detectors.has(mode)) detectors.set(mode, createFaceDetector({ mode }).then(noted));
     return detectors.get(mode)!;
   };
   const estimatorFor = (dir: string) => {
     if (!estimators.has(dir)) {
-      estimators.set(dir, Promise.all([createAgeEstimator({ model: dir }), modelKey(dir)]).then(([estimator, key]) => ({ estimator, key })));
+      estimators.set(dir, Promise.all([createAgeEstimator({ model: dir }).then(noted), modelKey(dir)]).then(([estimator, key]) => ({ estimator, key })));
     }
     return estimators.get(dir)!;
   };

@@ -20,12 +20,13 @@ export type WorkerThreadMessage =
   | { type: 'completed'; id: string; seconds: number }
   | { type: 'failed'; id: string; reason: string }
   | { type: 'error'; message: string }
+  | { type: 'note'; message: string }
   | { type: 'closed' };
 
 const { url, name, lockMs } = workerData as WorkerThreadData;
 const port = parentPort!;
 const post = (message: WorkerThreadMessage) => port.postMessage(message);
-const runner = createJobRunner();
+const runner = createJobRunner({ onNote: (message) => post({ type: 'note', message }) });
 const started = new Map<string, number>();
 
 let client: Awaited<ReturnType<typeof openRedis>>;

@@ -32,6 +32,8 @@ export function runQueueWorker(options: QueueWorkerOptions): QueueWorkerRun {
   const threads = options.threads ?? availableParallelism();
   const log = options.log ?? (() => undefined);
   const counts = { completed: 0, failed: 0 };
+  // every thread loads its own models: a fallback engine's note is logged once, not once per thread
+  const notes = new Set<string>();
   const workers = Array.from({ length: threads }, (_, t) => {
     const data: WorkerThreadData = { url: options.url, name: `${hostname()}:${process.pid}:${t}`, lockMs: options.lockMs ?? 30_000 };
     return { name: data.name, thread: startWorker(new URL('./worker-thread.js', import.meta.url), { workerData: data }) };
@@ -56,6 +58,9 @@ export function runQueueWorker(options: QueueWorkerOptions): QueueWorkerRun {
             } else if (m.type === 'failed') {
               counts.failed += 1;
               log(`${name} failed ${m.id}: ${m.reason}`);
+            } else if (m.type === 'note') {
+              if (!notes.has(m.message)) log(m.message);
+              notes.add(m.message);
             } else if (m.type === 'error') {
               log(`${name} error: ${m.message}`);
               rejectReady(new Error(m.message));
