@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createAgeEstimator } from '../src/index.js';
 import { ensureWebBuilt, groupPhotosDir, launchChromium, repoRoot, startStaticServer } from '../test/chromium.js';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' }, isolated: { type: 'boolean', default: false } } });
 const runs = Number(args.runs);
 const photos = readdirSync(groupPhotosDir).filter((f) => f.endsWith('.jpg')).sort();
 
@@ -37,7 +37,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 await ensureWebBuilt();
-const site = await startStaticServer();
+// --isolated: the static server sends COOP + COEP (as `howold serve` and web/public/_headers do): wasm threads
+const site = await startStaticServer(undefined, { isolated: args.isolated });
 
 // face-api.js's page: its ESM bundle (TF.js inside), its weights and TF.js's wasm binaries, all from node_modules
 const faceApiServer = Fastify();

@@ -31,9 +31,17 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 }
 
 /** Serves `root` as plain static files on a free port of 127.0.0.1; resolves to the server and its URL. */
-export async function startStaticServer(root = webRoot): Promise<{ app: FastifyInstance; url: string }> {
+export async function startStaticServer(root = webRoot, options: { isolated?: boolean } = {}): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify();
-  await app.register(fastifyStatic, { root, index: ['index.html'], preCompressed: true });
+  await app.register(fastifyStatic, {
+    root,
+    index: ['index.html'],
+    preCompressed: true,
+    // as a static host configured with web/public/_headers (and `howold serve`) sends them
+    ...(options.isolated
+      ? { setHeaders: (res: { setHeader(n: string, v: string): unknown }) => void (res.setHeader('Cross-Origin-Opener-Policy', 'same-origin'), res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')) }
+      : {}),
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `${url}/` };
 }

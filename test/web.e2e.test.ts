@@ -132,6 +132,20 @@ test('on this device by default: the example photo gets a numbered tag with age 
   await page.close();
 });
 
+test('howold serve makes the page cross-origin isolated, so onnxruntime-web runs its wasm with threads', async () => {
+  const page = await openPage({ width: 1280, height: 900 });
+  const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  assert.equal(isolated, true, 'COOP + COEP from howold serve');
+  const engine = (await page.getAttribute('body', 'data-engine')) ?? '';
+  const threads = Number(/^wasm:(\d+)$/.exec(engine)?.[1]);
+  assert.equal(threads, Math.max(1, Math.min(4, cores)), `engine ${engine} on ${cores} cores`);
+  // and it still answers: the example photo's one face
+  await page.setInputFiles('#file', astronaut);
+  await photoDone(page, 1);
+  assert.equal((await facesOf(page)).length, 1);
+  await page.context().close();
+});
+
 test('a group photo: tags numbered 1..n in distinct colours, each with its range, none over a face (desktop and 375 px)', async () => {
   for (const [viewport, touch, shot] of [
     [{ width: 1200, height: 900 }, false, 'web-group.png'],
