@@ -19,20 +19,19 @@
  * fetches the models, opens the sessions and decodes.
  */
 import type * as Ort from 'onnxruntime-web';
-import { checkInteger, invalid, isPlainObject } from './core/checks.js';
+import { checkBoolean, checkInteger, invalid, isPlainObject } from './core/checks.js';
 import { ERROR_CODES, errorCode, errorMessage, HowoldError, InputError, type HowoldErrorCode } from './core/errors.js';
 import type { ModelMeta } from './core/model-meta.js';
 import { parseModelMeta } from './core/model-meta-schema.js';
 import type { OrtRuntime, OrtSession } from './core/ort.js';
 import type { AgeEstimate, DetectedFace, Face, RgbImage } from './core/types.js';
 import { checkSessionInput, ortDetectionEngine, readDetectorFiles, releaseSessions } from './detect/ort-engine.js';
-import { checkDetectOptions, detectorFromEngine, type DetectOptions, type DetectorOptions, type FaceDetector, type FaceDetectorName } from './detect/pipeline.js';
+import { detectorFromEngine, type DetectOptions, type DetectorOptions, type FaceDetector, type FaceDetectorName } from './detect/pipeline.js';
 import { DEFAULT_MAX_SIDE, type DecodedImage } from './image/photo-pixels.js';
 import { isRgbImage } from './core/rgb-image.js';
 import { agePipeline, type PhotoFaces } from './infer/age-pipeline.js';
 import {
   checkAgeCallOptions,
-  checkFlag,
   checkImageName,
   checkImageNames,
   checkInterval,
@@ -263,7 +262,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   const cache = options.cache === undefined ? DEFAULT_CACHE : options.cache;
   const maxSide = options.maxSide === undefined ? DEFAULT_MAX_SIDE : checkInteger(options.maxSide, 'options.maxSide', 16, 16384);
   if (options.interval !== undefined) checkInterval(options.interval, 'options.interval');
-  if (options.flip !== undefined) checkFlag(options.flip, 'options.flip');
+  if (options.flip !== undefined) checkBoolean(options.flip, 'options.flip');
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
   const threads = options.threads ?? (isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1);
   checkInteger(threads, 'options.threads', 1, 64);
@@ -310,7 +309,7 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   checkSessionInput(ssd, config.ssd.inputSize, 'ssd.inputSize', config.ssd.file, detectorUrl.href);
   checkSessionInput(landmarks, config.landmarks.inputSize, 'landmarks.inputSize', config.landmarks.file, detectorUrl.href);
   const sessions = { runtime, config, ssd, landmarks, tiny, anchors: detectorFiles.anchors };
-  const engine = ortDetectionEngine(sessions, 'onnxruntime-web', () => void releaseSessions(sessions));
+  const engine = ortDetectionEngine(sessions, 'onnxruntime-web', () => releaseSessions(sessions));
   const detector = detectorFromEngine(engine, { ...options.detector, engine: 'onnx' });
   const runner = await ortModelRunner(runtime, await open(ageBytes, 'model.onnx'), 'onnxruntime-web');
   const pipeline = agePipeline(runner, detector, meta, { flip: options.flip, interval: options.interval });
@@ -318,7 +317,12 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
   // one photo at a time: onnxruntime-web sessions do not take concurrent runs
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
-    const next = queue.then(job, job);
+    // a call queued before dispose() and reached after it gets 'disposed', never a released session
+    const run = () => {
+      live();
+      return job();
+    };
+    const next = queue.then(run, run);
     queue = next.catch(() => undefined);
     return next;
   };
@@ -362,6 +366,8 @@ export async function createBrowserEstimator(options: BrowserEstimatorOptions): 
     async dispose() {
       if (disposed) return;
       disposed = true;
+      // calls already queued finish (or get 'disposed') before their sessions are released
+      await queue;
       await detector.dispose();
       await runner.dispose();
     },

@@ -37,6 +37,11 @@ export function checkOneOf<T extends string>(value: unknown, name: string, allow
   return value as T;
 }
 
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalid('a boolean', name, value);
+  return value;
+}
+
 export function checkString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) throw invalid('a non-empty string', name, value);
   return value;

@@ -53,7 +53,6 @@ const schema = z.object({
 });
 
 export type DetectorConfig = z.infer<typeof schema>;
-export type DetectorNormalisation = z.infer<typeof normalisation>;
 
 /**
  * `value` (a parsed detector.json) as a DetectorConfig, or a one-line HowoldError naming `where` and the first wrong

@@ -21,6 +21,6 @@ export interface DetectionEngine {
   tiny(image: RgbImage, inputSize: number, minScore: number): Promise<ScoredBox[]>;
   /** The 68 landmarks of each crop (integer boxes inside the image), in pixels of the crop. */
   landmarks(image: RgbImage, crops: Box[]): Promise<Point[][]>;
-  /** Releases this engine's hold on the shared weights or sessions. */
-  dispose(): void;
+  /** Releases this engine's hold on the shared weights or sessions; resolves once they are released. */
+  dispose(): Promise<void>;
 }

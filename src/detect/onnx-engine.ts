@@ -32,13 +32,13 @@ async function openSessions(dir: string): Promise<DetectorSessions & { name: Exc
   }
 }
 
-function release(dir: string): void {
+async function release(dir: string): Promise<void> {
   const entry = shared.get(dir);
   if (!entry) return;
   entry.users -= 1;
   if (entry.users > 0) return;
   shared.delete(dir);
-  void entry.sessions.then(releaseSessions, () => undefined);
+  await entry.sessions.then(releaseSessions, () => undefined);
 }
 
 /**

@@ -84,8 +84,8 @@ export function releaseSessions(s: Pick<DetectorSessions, 'ssd' | 'landmarks' | 
   );
 }
 
-/** A detection engine on open sessions; `release` runs once, on the first dispose(). */
-export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 'tfjs'>, release: () => void): DetectionEngine {
+/** A detection engine on open sessions; `release` runs once, on the first dispose(), which waits for it. */
+export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 'tfjs'>, release: () => Promise<void>): DetectionEngine {
   const { runtime, config } = s;
   const { ssd, tiny, landmarks } = config;
   let disposed = false;
@@ -121,10 +121,10 @@ export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 't
       const out = (await runFloat32(runtime, s.landmarks, input, [crops.length, side, side, 3])).landmarks!;
       return crops.map((crop, i) => landmarksFromOutput(out.subarray(i * 136, (i + 1) * 136), crop.width, crop.height, side));
     },
-    dispose() {
+    async dispose() {
       if (disposed) return;
       disposed = true;
-      release();
+      await release();
     },
   };
 }

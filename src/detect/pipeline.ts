@@ -164,7 +164,7 @@ export function detectorFromEngine(engine: DetectionEngine, options?: DetectorOp
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
-      engine.dispose();
+      await engine.dispose();
     },
   };
 }

@@ -86,7 +86,7 @@ export async function createTfjsEngine(): Promise<DetectionEngine> {
         pixels.dispose();
       }
     },
-    dispose() {
+    async dispose() {
       if (disposed) return;
       disposed = true;
       release();

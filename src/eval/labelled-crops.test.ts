@@ -68,6 +68,9 @@ test("the report's gallery crops are eval's crops: same detector, frame and marg
   const fromEval = [];
   for await (const item of labelledFaceCrops([{ path: file, age: 30 }], estimator, 'photo', 48)) fromEval.push(item.crop?.pixels);
   assert.deepEqual([tile], fromEval);
-  // before sharing the loop, the gallery framed every face by the eyes
-  assert.notDeepEqual(tile, alignFace(await decodeImage(file), face, { size: 48, margin: 1.6, align: 'eyes' }));
+  // the frame the model was trained in (its align and margin), at the tile size: before sharing the loop, the
+  // gallery framed every face by the eyes
+  const image = await decodeImage(file);
+  assert.deepEqual(tile, alignFace(image, face, { size: 48, margin: 1.6, align: 'landmarks' }));
+  assert.notDeepEqual(tile, alignFace(image, face, { size: 48, margin: 1.6, align: 'eyes' }));
 });

@@ -2,7 +2,7 @@
 // result of an array call (one slot per input, in order: the photo's faces and size, or why it failed). No Node
 // imports.
 import type { Face } from '../core/types.js';
-import { checkNumber, checkString, invalid, isPlainObject } from '../core/checks.js';
+import { checkBoolean, checkNumber, checkString, invalid, isPlainObject } from '../core/checks.js';
 import { errorMessage, HowoldError, InputError } from '../core/errors.js';
 import { checkDetectOptions, type DetectOptions } from '../detect/pipeline.js';
 import type { DecodedImage } from '../image/photo-pixels.js';
@@ -48,11 +48,6 @@ export function checkInterval(value: unknown, name: string): [number, number] {
   return [value[0], value[1]];
 }
 
-export function checkFlag(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw invalid('a boolean', name, value);
-  return value;
-}
-
 /** The per-call options, checked; undefined fields keep the estimator's. */
 export function checkAgeCallOptions(options: unknown, name = 'options'): AgeCallOptions {
   if (options === undefined) return {};
@@ -60,7 +55,7 @@ export function checkAgeCallOptions(options: unknown, name = 'options'): AgeCall
   return {
     ...checkDetectOptions(options, name),
     ...(options.interval === undefined ? {} : { interval: checkInterval(options.interval, `${name}.interval`) }),
-    ...(options.flip === undefined ? {} : { flip: checkFlag(options.flip, `${name}.flip`) }),
+    ...(options.flip === undefined ? {} : { flip: checkBoolean(options.flip, `${name}.flip`) }),
   };
 }
 

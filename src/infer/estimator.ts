@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
-import { checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
+import { checkBoolean, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
 import { checkDecodeOptions, decodeImage, type DecodeOptions, type ImageInput } from '../image/decode.js';
 import { createFaceDetector, type DetectOptions, type DetectorOptions, type FaceDetector } from '../detect/index.js';
 import { createOnnxRunner, type Engine, type ModelRunner } from './onnx-runner.js';
@@ -11,7 +11,6 @@ import { DEFAULT_MODEL_DIR, readModelMeta, type ModelMeta } from '../core/model-
 import { agePipeline } from './age-pipeline.js';
 import {
   checkAgeCallOptions,
-  checkFlag,
   checkImageName,
   checkImageNames,
   checkInterval,
@@ -109,8 +108,8 @@ function checkOptions(options: unknown): AgeEstimatorOptions {
   const o = options as AgeEstimatorOptions;
   if (o.engine !== undefined) checkOneOf(o.engine, 'options.engine', ['onnx', 'tfjs']);
   if (o.threads !== undefined) checkNumber(o.threads, 'options.threads', 1, 64);
-  if (o.flip !== undefined) checkFlag(o.flip, 'options.flip');
-  if (o.calibrated !== undefined) checkFlag(o.calibrated, 'options.calibrated');
+  if (o.flip !== undefined) checkBoolean(o.flip, 'options.flip');
+  if (o.calibrated !== undefined) checkBoolean(o.calibrated, 'options.calibrated');
   if (o.interval !== undefined) checkInterval(o.interval, 'options.interval');
   if (o.decode !== undefined) checkDecodeOptions(o.decode, 'options.decode');
   return o;

@@ -5,7 +5,6 @@
 //
 // The evaluation uses the run's held-out test split when its prepared shards are at hand (so the figures show
 // faces the model never trained on), else an evenly spread sample of ../shared/datasets/utkface.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

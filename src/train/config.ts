@@ -2,7 +2,7 @@
 // defaultTraining < the caller's options) and the checks, done once when a run starts (like Human's or vite's
 // typed, merged and validated options). Everything downstream reads the resolved RunConfig.
 import { resolve } from 'node:path';
-import { checkInteger, checkNumber, checkOneOf, checkString, invalid, isPlainObject } from '../core/checks.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, invalid, isPlainObject } from '../core/checks.js';
 import { HowoldError } from '../core/errors.js';
 import { readModelMeta } from '../core/model-meta.js';
 import { getModelEntry } from '../models/index.js';
@@ -125,11 +125,6 @@ export function trainingDefaultsFrom(defaults: object | undefined): Partial<Trai
   const targets = String(raw.targets ?? '');
   if (targets === 'onehot' || targets === 'smooth' || targets === 'gaussian') out.targets = targets;
   return out;
-}
-
-function checkBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw invalid('a boolean', name, value);
-  return value;
 }
 
 /**

@@ -113,10 +113,9 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
 export async function resumeRun(runDir: string, overrides: { epochs?: number; workers?: number } = {}, hooks: RunHooks = {}): Promise<RunResult> {
   const dir = resolve(runDir);
   const file = await readConfigFile(dir);
-  if (overrides.epochs !== undefined && overrides.epochs !== file.config.epochs) {
-    file.config = checkRunConfig({ ...file.config, epochs: overrides.epochs });
-    await writeConfigFile(dir, file);
-  }
+  // checked on every resume, so a hand-edited config.json fails here in one line, not mid-run
+  file.config = checkRunConfig({ ...file.config, ...(overrides.epochs === undefined ? {} : { epochs: overrides.epochs }) });
+  if (overrides.epochs !== undefined) await writeConfigFile(dir, file);
   // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
   if (overrides.workers !== undefined) file.config = checkRunConfig({ ...file.config, workers: overrides.workers });
   file.config.out = dir;

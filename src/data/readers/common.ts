@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errorMessage } from '../../core/errors.js';
-import { checkInteger, checkNumber, isPlainObject, invalid } from '../../core/checks.js';
+import { checkBoolean, checkInteger, checkNumber, isPlainObject, invalid } from '../../core/checks.js';
 import type { LabelledRow } from '../../core/types.js';
 import { RejectCounter } from './rejects.js';
 import type { DatasetFormat, DatasetOptions, DatasetReader } from './types.js';
@@ -34,7 +34,7 @@ export function resolveOptions(format: DatasetFormat, options: unknown = {}): Re
   const maxAge = o.maxAge === undefined ? maxDefault : checkNumber(o.maxAge, 'maxAge', minAge);
   if (maxAge < minAge) throw invalid(`a number >= minAge (${minAge})`, 'maxAge', maxAge);
   if (o.onReject !== undefined && typeof o.onReject !== 'function') throw invalid('a function', 'onReject', o.onReject);
-  if (o.checkFiles !== undefined && typeof o.checkFiles !== 'boolean') throw invalid('a boolean', 'checkFiles', o.checkFiles);
+  if (o.checkFiles !== undefined) checkBoolean(o.checkFiles, 'checkFiles');
   return {
     minAge,
     maxAge,
