@@ -3,7 +3,7 @@
 // estimates the example photo once: time to import, to a ready estimator, and to the first ages.
 //   npm run bench:start -- [--runs N] [--json out.json] [--project DIR]
 // --project DIR: import howold as installed in DIR's node_modules instead (a user's project: `npm install
-// howold-0.1.0.tgz` there, without onnxruntime-node, so the engine is onnxruntime-web's wasm).
+// howold-<version>.tgz` there, without onnxruntime-node, so the engine is onnxruntime-web's wasm).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
