@@ -51,19 +51,23 @@ const groupDir = path.join(datasets, 'group-photos');
 const groupFiles = readdirSync(groupDir).filter((f) => f.endsWith('.jpg')).sort();
 const groupPhotos = await Promise.all(groupFiles.map((f) => decodeImage(path.join(groupDir, f))));
 const only = arg('--only');
+// --settings 1,2: only these rows of SETTINGS (0-based), e.g. to compare two settings quickly
+const settingsArg = arg('--settings');
 process.stdout.write(`CPU: ${cpuLine()}\n`);
 const engineArg = arg('--engine') as DetectorEngine | undefined;
 
 /** The settings compared: what photo mode did before the padded pass, the defaults, and the other choices. */
-const SETTINGS: Array<[string, DetectorOptions]> = [
+const ALL_SETTINGS: Array<[string, DetectorOptions]> = [
   ['before: SSD 0.5 on the image only', { padding: [], fallbackPadding: [] }],
-  ['SSD 0.5 + padded pass 0.5 (default)', {}],
-  ['SSD 0.3 + padded pass 0.5', { minScore: 0.3 }],
+  ['SSD 0.5 + padded pass 0.5 always (until 0.2.0)', { paddedPasses: 'always' }],
+  ['SSD 0.5 + padded pass 0.5 when needed (default)', {}],
+  ['SSD 0.3 + padded pass 0.5', { minScore: 0.3, paddedPasses: 'always' }],
   ['SSD 0.3, padded passes only when nothing found', { minScore: 0.3, padding: [], fallbackPadding: [0.25, 0.5, 1] }],
-  ['SSD 0.5 + padded passes 0.25 and 0.5', { padding: [0.25, 0.5] }],
+  ['SSD 0.5 + padded passes 0.25 and 0.5', { padding: [0.25, 0.5], paddedPasses: 'always' }],
   ['Tiny 512, 0.5', { faceDetector: 'tiny' }],
   ['Tiny 704, 0.4', { faceDetector: 'tiny', tinyInputSize: 704, minScore: 0.4 }],
 ];
+const SETTINGS = settingsArg ? settingsArg.split(',').map((k) => ALL_SETTINGS[Number(k)]!).filter(Boolean) : ALL_SETTINGS;
 
 /** Photos i..i+3 (mod 9) in the cells of a 1000x1000 grey square, with their annotated faces moved along. */
 function mosaics(truth: Map<string, Box[]>): Array<{ image: RgbImage; faces: Box[] }> {
