@@ -25,7 +25,7 @@ export interface DetectOptions {
   minScore?: number;
   /**
    * Photo mode's detector. 'ssd' (default): SSD-MobileNetV1 on the image and on the image inside a grey border
-   * (`padding`), merged. 'tiny': TinyFaceDetector at `tinyInputSize`, one pass: ~5x faster than 'ssd' with its
+   * (`padding`), merged. 'tiny': TinyFaceDetector at `tinyInputSize`, one pass: ~5x faster than 'ssd' when it runs its
    * padded pass, 207 KB of weights instead of 5.7 MB, and it misses more (at 0.5: 38 of the 43 group-photo faces,
    * no face in 6.7% of FairFace against 0.7%).
    */

@@ -314,7 +314,7 @@ export function register(program: Command): void {
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
     .option('--batch <n>', 'photos per model call', (v) => parseIntegerOption(v, '--batch', 1, 64), DEFAULT_BATCH)
     .option('--min-score <x>', 'lowest face detector score kept, 0..1 (default 0.5; lower finds more faces and more mistakes)', (v) => parseNumberOption(v, '--min-score', 0, 1))
-    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1 with a padded pass; 'tiny': TinyFaceDetector, faster, misses more", (v) => parseChoiceOption(v, '--face-detector', FACE_DETECTORS))
+    .option('--face-detector <name>', "'ssd' (default): SSD-MobileNetV1, with a padded pass when needed; 'tiny': TinyFaceDetector, faster, misses more", (v) => parseChoiceOption(v, '--face-detector', FACE_DETECTORS))
     .option('--distribution', 'with --json: include each face\'s probability of every age 0..100')
     .option('--under <years>', 'add P(age < YEARS) to every face, from its age distribution (e.g. 18)', (v) => parseNumberOption(v, '--under', 1, 100))
     .option('--no-progress', 'no progress bar on stderr')
