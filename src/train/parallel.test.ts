@@ -78,12 +78,15 @@ describe('data-parallel training (workers)', () => {
       trained.push(await weightsOf(model));
       model.dispose();
     }
-    // plain SGD: a difference in the gradients' rounding stays that small in the weights (Adam divides it by
-    // the gradients' own size, so a weight whose gradient is ~0 can move by a whole step either way)
+    // plain SGD: a difference in the gradients' rounding stays small in the weights (Adam divides it by the
+    // gradients' own size, so a weight whose gradient is ~0 can move by a whole step either way). Small, not
+    // tiny: over 3 steps a ReLU that flips on a rounding difference amplifies it, measured up to 3.4e-3 of the
+    // largest update across runs (1e-4 failed 2 runs in 8); a wrong average (one part only, or not weighted by
+    // its share) is off by the order of the update itself.
     const moved = maxDiff(initial, trained[0]!);
     const diff = maxDiff(trained[0]!, trained[1]!);
     assert.ok(moved > 1e-3, `training moved the weights by ${moved}`);
-    assert.ok(diff < 1e-4 * moved, `1 vs 2 workers: max weight difference ${diff} (largest update ${moved})`);
+    assert.ok(diff < 2e-2 * moved, `1 vs 2 workers: max weight difference ${diff} (largest update ${moved})`);
   });
 
   it('a run with --workers 2 stopped after a checkpoint resumes to the weights of an uninterrupted one', async () => {
