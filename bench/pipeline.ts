@@ -17,13 +17,13 @@ import { createAgeEstimator, decodeImage, type RgbImage } from '../src/index.js'
 import { parseIntegerOption } from '../src/cli/options.js';
 import { initBackend, tf } from '../src/tf/backend.js';
 import { cpuLine } from './cpu.js';
+import { median } from './stats.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '7' } } });
 const rounds = parseIntegerOption(args.rounds!, '--rounds', 1);
 const groupDir = path.join(repoRoot, '../shared/datasets/group-photos');
 const files = readdirSync(groupDir).filter((f) => f.endsWith('.jpg')).sort();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 sharp.concurrency(1);
 await initBackend();

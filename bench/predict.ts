@@ -15,6 +15,7 @@ import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import { createAgeEstimator, decodeImage, DEFAULT_MODEL_DIR, type RgbImage } from '../src/index.js';
 import { initBackend, tf } from '../src/tf/backend.js';
 import { cpuLine } from './cpu.js';
+import { median } from './stats.js';
 import { runProfile } from './profile.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +37,6 @@ const groupPhotos = readdirSync(groupDir).filter((f) => f.endsWith('.jpg')).sort
 const examplePhoto = path.join(repoRoot, 'examples/astronaut.png');
 const MIN_SECONDS = 3;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = () => loadavg()[0]!.toFixed(2);
 
 /** Median ms of `fn` after warm-up, over at least `minRuns` runs and MIN_SECONDS seconds. */

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseIntegerOption } from '../src/cli/options.js';
 import { cpuLine } from './cpu.js';
+import { median } from './stats.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' }, json: { type: 'string' }, project: { type: 'string' } } });
@@ -36,11 +37,6 @@ const t3 = performance.now();
 await estimate.dispose();
 process.stdout.write(JSON.stringify({ importMs: t1, createMs: t2 - t1, firstPhotoMs: t3 - t2, boot: t0, engine: estimate.engine, faces: faces.length }));
 `;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   const runs = parseIntegerOption(args.runs!, '--runs', 1);

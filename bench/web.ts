@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { vectorExtensions } from './cpu.js';
+import { median } from './stats.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -32,7 +33,6 @@ function cpuModel(): string {
 const cpu = `${cpuModel()}, ${vectorExtensions().join(' ') || 'vector extensions unknown'}`;
 console.log(`# load average at the start ${loadavg()[0]!.toFixed(2)} (other jobs on the machine slow every figure alike)`);
 const say = (what: string, figure: string) => console.log(`${what.padEnd(58)} ${figure.padEnd(34)} [${cpu}]`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 

@@ -209,7 +209,7 @@ const LARGE_SHARE = 0.25;
 const WIDEST_FACE = 1;
 
 /** Whether the image's own SSD pass leaves the doubt the padded pass resolves (see paddedPasses). */
-function doubtful(found: { face: ScoredBox; box: Box }[], image: RgbImage, minScore = 0.5): boolean {
+function doubtful(found: { face: ScoredBox; box: Box }[], image: RgbImage, minScore: number): boolean {
   const long = Math.max(image.width, image.height);
   const edge = EDGE_SHARE * long;
   const sure = found.filter((f) => f.face.score >= minScore);
@@ -233,9 +233,10 @@ function doubtful(found: { face: ScoredBox; box: Box }[], image: RgbImage, minSc
 async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[], opts: Required<DetectorOptions>, whenNeeded = false): Promise<DetectedFace[]> {
   const passes: { seen: RgbImage; border: number }[] = [];
   const found: { pass: number; face: ScoredBox; box: Box }[] = [];
+  let paddedNeeded = !whenNeeded;
   for (const pad of pads) {
     const border = Math.round(Math.max(image.width, image.height) * pad);
-    if (border > 0 && whenNeeded && passes.length === 1 && passes[0]!.border === 0 && !doubtful(found, image, opts.minScore)) break;
+    if (border > 0 && !paddedNeeded) break;
     const seen = border > 0 ? padImage(image, border, PAD_VALUE) : image;
     const pass = passes.push({ seen, border }) - 1;
     const minSide = border > 0 ? (MIN_PADDED_FACE * Math.max(seen.width, seen.height)) / engine.ssdInputSize : 0;
@@ -249,6 +250,8 @@ async function detectSsd(engine: DetectionEngine, image: RgbImage, pads: number[
       if (border > 0 && (Math.min(box.width, box.height) < minSide || cx < 0 || cy < 0 || cx > image.width || cy > image.height)) continue;
       found.push({ pass, face, box });
     }
+    // decided once, on the image's own pass: then every padded pass runs, or none
+    if (border === 0 && whenNeeded) paddedNeeded = doubtful(found, image, opts.minScore);
   }
   const kept: typeof found = [];
   for (const f of found.filter((f) => f.face.score >= opts.minScore).sort((a, b) => b.face.score - a.face.score)) {

@@ -104,7 +104,8 @@ export interface AgePipeline {
   detectAndAlign(image: RgbImage, options?: DetectOptions): Promise<{ faces: DetectedFace[]; crops: RgbImage[] }>;
   /**
    * Every face of every decoded photo with its age, in one model call. A slot that holds an error stays one, and a
-   * photo whose detection fails gets its error ('detection_failed' unless a HowoldError); a bad option throws.
+   * photo whose detection fails gets its error ('detection_failed' unless a HowoldError). `options` come checked
+   * (checkAgeCallOptions) by the public call that decoded the photos.
    */
   estimateDecoded(slots: DecodedSlot[], options?: AgeCallOptions): Promise<EstimateResult[]>;
 }
@@ -118,8 +119,10 @@ export function agePipeline(
   const p = meta.preprocessing;
   const defaults = { interval: options.interval ?? ([0.1, 0.9] as [number, number]), flip: options.flip ?? true };
 
-  const estimateCrops = async (crops: RgbImage[], call?: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]> => {
-    const { interval: quantiles, flip } = { ...defaults, ...checkAgeCallOptions(call) };
+  /** `call` already checked (checkAgeCallOptions). */
+  const runCrops = async (crops: RgbImage[], call: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]> => {
+    const quantiles = call.interval ?? defaults.interval;
+    const flip = call.flip ?? defaults.flip;
     if (crops.length === 0) return [];
     const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
     const outputs = flip ? averageMirrored(raw, crops.length) : raw;
@@ -131,9 +134,9 @@ export function agePipeline(
     return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align })) };
   };
 
-  const estimateDecoded = async (slots: DecodedSlot[], options?: AgeCallOptions): Promise<EstimateResult[]> => {
-    // checked once here: a bad option is the caller's mistake and throws, not an error in every photo's slot
-    const { interval, flip, ...detectOptions } = checkAgeCallOptions(options);
+  // `options` come checked by the public call (estimator.ts, browser.ts), before any photo is decoded
+  const estimateDecoded = async (slots: DecodedSlot[], options: AgeCallOptions = {}): Promise<EstimateResult[]> => {
+    const { interval, flip, ...detectOptions } = options;
     const found: ({ input: string; image: DecodedImage; faces: DetectedFace[]; crops: RgbImage[] } | { input: string; error: HowoldError })[] = [];
     for (const { input, image } of slots) {
       if (image instanceof HowoldError) {
@@ -147,7 +150,7 @@ export function agePipeline(
       }
     }
     const allCrops = found.flatMap((f) => ('error' in f ? [] : f.crops));
-    const estimates = await estimateCrops(allCrops, { interval, flip });
+    const estimates = await runCrops(allCrops, { interval, flip });
     let next = 0;
     return found.map((f): EstimateResult => {
       if ('error' in f) return f;
@@ -157,7 +160,7 @@ export function agePipeline(
     });
   };
 
-  return { estimateCrops, detectAndAlign, estimateDecoded };
+  return { estimateCrops: (crops, call) => runCrops(crops, checkAgeCallOptions(call)), detectAndAlign, estimateDecoded };
 }
 
 /**
