@@ -77,7 +77,7 @@ await always.dispose();
 
 const lines = [
   `CPU: ${cpuLine()}; Node ${process.version}; load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
-  `howold: ${estimate.engine}, 1 thread (SSD + padded pass, 68 landmarks, age model with its mirror pass); face-api.js: TF.js ${tf.version.tfjs} ${tf.getBackend()}`,
+  `howold: ${estimate.engine}, 1 thread (SSD, its padded pass when needed, 68 landmarks, age model with its mirror pass); face-api.js: TF.js ${tf.version.tfjs} ${tf.getBackend()}`,
   '',
   '| photo | howold ms (faces) | howold, padded pass always (before 0.2.0) | face-api.js ms (faces) | ratio |',
   '|---|---:|---:|---:|---:|',
