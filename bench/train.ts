@@ -1,10 +1,12 @@
 // Training throughput on TF.js wasm: img/s and peak RSS per registered model, each in its own process (peak RSS is
-// per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels ("before")
-// (with --before, every model) and, with --ablation, without each replacement in turn.
+// per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels and the
+// fused BatchNorm gradient ("before"; with --before, every model), with tfjs-layers' own BatchNorm gradient and,
+// with --ablation, without each replacement in turn.
 //   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation] [--before] [--options JSON]
 //                       [--data-parallel N] [--wasm-threads N]
-// --data-parallel N adds, per model, a row with N worker threads each training on 1/N of the batch and averaging
-// gradients (bench/train-parallel.ts), and its ratio to the single-thread row of the same run; --wasm-threads N a
+// --data-parallel N adds, per model, two rows through fit() as `howold train` runs it (bench/train-fit.ts): one
+// thread, and N threads each computing the gradients of 1/N of the batch (src/train/parallel.ts), with the ratio
+// of the two in the same run; --wasm-threads N a
 // row with TF.js wasm's threaded build forced on in Node and setThreadsCount(N) (bench/wasm-threads.ts), with the
 // thread count XNNPACK reports.
 // --options are passed to every model's builder (e.g. '{"freeze":"none"}' trains faceapi-xception's backbone too).
@@ -15,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createModelAsync, getModelEntry, listModels } from '../src/models/index.js';
 import { initBackend, tf } from '../src/tf/backend.js';
+import { fuseBatchNormGradients } from '../src/train/batch-norm.js';
 import { REPLACEABLE_KERNELS, registerTrainingKernels, type ReplaceableKernel } from '../src/train/kernels/index.js';
 import { cpuLine } from './cpu.js';
 import { benchOptimizer, syntheticBatch } from './synthetic-batch.js';
@@ -27,10 +30,14 @@ interface Job {
   replace: 'default' | 'none' | string[];
   label: string;
   options?: Record<string, unknown>;
-  /** Data-parallel worker threads (absent: this process, one wasm thread). */
+  /** Through fit() (bench/train-fit.ts) instead of a bare variableGrads step. */
+  fit?: boolean;
+  /** With fit: threads sharing each batch (fit's `workers`). */
   workers?: number;
   /** XNNPACK threads of the threaded wasm build (absent: the plain build, one thread). */
   wasmThreads?: number;
+  /** BatchNorm trains with its closed-form gradient, as fit() does (src/train/batch-norm.ts). */
+  fusedBatchNorm: boolean;
 }
 
 interface Result extends Job {
@@ -43,24 +50,14 @@ interface Result extends Job {
   threadsReported?: number;
 }
 
-async function runParallel(job: Job): Promise<Result> {
-  const { startParallelTrainer } = await import('./train-parallel.js');
-  const trainer = await startParallelTrainer({ model: job.model, batch: job.batch, workers: job.workers!, ...(job.options ? { options: job.options } : {}) });
-  try {
-    await trainer.step();
-    const start = performance.now();
-    for (let i = 0; i < job.steps; i++) await trainer.step();
-    const msPerStep = (performance.now() - start) / job.steps;
-    const sums = await trainer.checksums();
-    if (sums.some((s) => s !== sums[0])) throw new Error(`data-parallel copies diverged: weight sums ${sums.join(', ')}`);
-    return { ...job, msPerStep, imagesPerSecond: (job.batch * 1000) / msPerStep, peakRssMB: process.resourceUsage().maxRSS / 1024, params: trainer.params, registered: [] };
-  } finally {
-    await trainer.dispose();
-  }
+async function runFit(job: Job): Promise<Result> {
+  const { measureFit } = await import('./train-fit.js');
+  const { msPerStep, params } = await measureFit({ model: job.model, batch: job.batch, steps: job.steps, workers: job.workers ?? 1, fusedBatchNorm: job.fusedBatchNorm });
+  return { ...job, msPerStep, imagesPerSecond: (job.batch * 1000) / msPerStep, peakRssMB: process.resourceUsage().maxRSS / 1024, params, registered: [] };
 }
 
 async function runJob(job: Job): Promise<Result> {
-  if (job.workers) return runParallel(job);
+  if (job.fit) return runFit(job);
   if (job.wasmThreads) (await import('./wasm-threads.js')).enableNodeWasmThreads(job.wasmThreads);
   if ((await initBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not initialise');
   const threadsReported = job.wasmThreads ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
@@ -69,6 +66,7 @@ async function runJob(job: Job): Promise<Result> {
 
   const entry = getModelEntry(job.model);
   const model = await createModelAsync(job.model, { seed: 1, ...job.options });
+  if (job.fusedBatchNorm) fuseBatchNormGradients(model);
   const size = entry.preprocessing.inputSize;
   const { x, targets } = syntheticBatch(tf, model, size, job.batch);
   const optimizer = benchOptimizer(tf, entry);
@@ -127,20 +125,24 @@ if (process.argv[2] === '--child') {
     const options = option('--options');
     const base = { model, batch: big ? 8 : 32, steps: big ? 2 : steps, options: options ? (JSON.parse(options) as Record<string, unknown>) : undefined };
     if (model === 'compact-cnn' || process.argv.includes('--before')) {
-      jobs.push({ ...base, replace: 'none', label: 'missing gradients only (before)' });
+      jobs.push({ ...base, replace: 'none', fusedBatchNorm: false, label: 'missing gradients only (before)' });
     }
     if (model === 'compact-cnn') {
+      jobs.push({ ...base, replace: 'default', fusedBatchNorm: false, label: "all training kernels, tfjs-layers' BatchNorm gradient" });
       if (process.argv.includes('--ablation')) {
         for (const name of REPLACEABLE_KERNELS) {
-          jobs.push({ ...base, replace: REPLACEABLE_KERNELS.filter((k) => k !== name), label: `all but ${name}` });
+          jobs.push({ ...base, replace: REPLACEABLE_KERNELS.filter((k) => k !== name), fusedBatchNorm: true, label: `all but ${name}` });
         }
       }
     }
-    jobs.push({ ...base, replace: 'default', label: 'all training kernels (after)' });
+    jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, label: 'all training kernels and fused BatchNorm (after)' });
     const parallel = Number(option('--data-parallel') ?? 0);
     const threads = Number(option('--wasm-threads') ?? 0);
-    if (threads > 1) jobs.push({ ...base, replace: 'default', label: `all training kernels, wasm threads x${threads}`, wasmThreads: threads });
-    if (parallel > 1) jobs.push({ ...base, replace: 'default', label: `all training kernels, data-parallel x${parallel} (threads)`, workers: parallel });
+    if (threads > 1) jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, label: `all training kernels, wasm threads x${threads}`, wasmThreads: threads });
+    if (parallel > 1) {
+      jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, fit: true, workers: 1, label: 'fit(), as howold train, 1 thread' });
+      jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, fit: true, workers: parallel, label: `fit(), as howold train, data-parallel x${parallel} (threads)` });
+    }
   }
   const load = loadavg()[0].toFixed(2);
   console.log(`CPU: ${cpuLine()}`);
@@ -149,8 +151,11 @@ if (process.argv[2] === '--child') {
   for (const job of jobs) {
     const r = inChild(job);
     const name = r.options ? `${r.model} ${JSON.stringify(r.options)}` : r.model;
-    if (!r.workers && !r.wasmThreads && r.replace === 'default') single.set(name, r.imagesPerSecond);
-    const ratio = (r.workers || r.wasmThreads) && single.has(name) ? `${(r.imagesPerSecond / single.get(name)!).toFixed(2)}x` : '';
+    // threaded rows compare with the single-thread row of the same kind: wasm threads with the bare step, data-parallel with fit()
+    const kind = `${name} ${r.fit ? 'fit' : 'step'}`;
+    const threaded = (r.workers ?? 1) > 1 || r.wasmThreads !== undefined;
+    if (!threaded && r.replace === 'default' && r.fusedBatchNorm) single.set(kind, r.imagesPerSecond);
+    const ratio = threaded && single.has(kind) ? `${(r.imagesPerSecond / single.get(kind)!).toFixed(2)}x` : '';
     const label = r.threadsReported === undefined ? r.label : `${r.label} (XNNPACK reports ${r.threadsReported})`;
     console.log(`| ${name} | ${label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${ratio} | ${r.peakRssMB.toFixed(0)} |`);
   }

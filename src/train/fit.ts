@@ -17,6 +17,7 @@ import type { Augmentation, TargetSpec } from './tensors.js';
 import { startGradientPool, type GradientPool } from './parallel.js';
 import { createTrainStep, type StepSpec } from './step.js';
 import { freezeBatchNormStatistics } from './trainable.js';
+import { fuseBatchNormGradients } from './batch-norm.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
 
 export type { TrainData };
@@ -66,6 +67,11 @@ export interface FitOptions {
   workers?: number;
   /** Distillation: the age target mixes the label with a frozen teacher's age on the same augmented input. */
   distill?: DistillOptions;
+  /**
+   * BatchNorm layers that train use their closed-form gradient (batch-norm.ts), the same values faster. Default
+   * true; false keeps tfjs-layers' own (for comparisons).
+   */
+  fusedBatchNorm?: boolean;
 }
 
 export interface DistillOptions {
@@ -197,6 +203,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
     ageWeights: options.ageWeights,
     ageHead: heads.age,
     genderHead: heads.gender,
+    fusedBatchNorm: options.fusedBatchNorm ?? true,
   };
   const distill = options.distill;
   const teacher = distill ? { model: distill.teacher, weight: distill.weight, sigma: distill.sigma ?? 3 } : undefined;
@@ -207,7 +214,12 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
 
   try {
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
-    unfreeze = freezeBatchNormStatistics(model);
+    const thaw = freezeBatchNormStatistics(model);
+    const unfuse = spec.fusedBatchNorm ? fuseBatchNormGradients(model) : () => {};
+    unfreeze = () => {
+      unfuse();
+      thaw();
+    };
     if (workers > 1) pool = await startGradientPool(model, variables, workers, spec);
     const step = createTrainStep(model, variables, optimizer, spec, { pool, teacher });
     await callbacks.onTrainBegin(ctx);

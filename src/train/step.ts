@@ -19,6 +19,8 @@ export interface StepSpec {
   ageWeights?: Float32Array;
   ageHead: number;
   genderHead?: number;
+  /** BatchNorm layers train with their closed-form gradient (batch-norm.ts); false: tfjs-layers' own. */
+  fusedBatchNorm: boolean;
 }
 
 export interface Teacher {

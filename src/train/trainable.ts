@@ -21,19 +21,24 @@ function allLayers(layer: tf.layers.Layer, ancestorFrozen: boolean, out: { layer
   if (Array.isArray(children)) for (const child of children) allLayers(child, frozen, out);
 }
 
+/** Every BatchNormalization layer of the model (nested models included), and whether it is frozen. */
+export function batchNormLayers(model: tf.LayersModel): { layer: tf.layers.Layer; frozen: boolean }[] {
+  const found: { layer: tf.layers.Layer; frozen: boolean }[] = [];
+  allLayers(model, false, found);
+  return found
+    .filter(({ layer }) => layer.getClassName() === 'BatchNormalization')
+    .map(({ layer, frozen }) => ({ layer, frozen: frozen || (layer.trainableWeights.length === 0 && layer.nonTrainableWeights.length > 2) }));
+}
+
 /**
  * tfjs-layers runs BatchNormalization in training mode (batch statistics, moving averages updated) even when the
  * layer is frozen; Keras 2 runs a frozen BN in inference mode, which is what fine-tuning on a frozen backbone
  * needs. This forces that for the duration of a fit; the returned function undoes it.
  */
 export function freezeBatchNormStatistics(model: tf.LayersModel): () => void {
-  const found: { layer: tf.layers.Layer; frozen: boolean }[] = [];
-  allLayers(model, false, found);
   const patched: tf.layers.Layer[] = [];
-  for (const { layer, frozen } of found) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const weightsFrozen = layer.trainableWeights.length === 0 && layer.nonTrainableWeights.length > 2;
-    if (!frozen && !weightsFrozen) continue;
+  for (const { layer, frozen } of batchNormLayers(model)) {
+    if (!frozen) continue;
     const original = layer.call.bind(layer);
     layer.call = (inputs, kwargs) => original(inputs, { ...kwargs, training: false });
     patched.push(layer);

@@ -43,6 +43,22 @@ export function makeConv2DBackpropInput(shipped: tf.KernelFunc): tf.KernelFunc {
   return (args) => (isChannelsLast(args.attrs?.dataFormat) ? conv2DBackpropInput(args) : shipped(args));
 }
 
+/**
+ * The filter rotated 180 degrees in space, in/out channels swapped: [fh, fw, Cout, Cin]. Flat tap k goes to
+ * fh*fw-1-k, which is a product with a (fh*fw)-square anti-diagonal permutation matrix (exact: each output is one
+ * weight times 1 plus zeros). The wasm backend's Reverse, GatherV2 and Concat walk element by element: Reverse
+ * took 15.6 ms on a 3x3x256x256 filter, this 4 ms (two XNNPACK transposes and a matMul).
+ */
+function rotate180(filter: tf.Tensor4D): tf.Tensor4D {
+  const [fh, fw, cin, cout] = filter.shape;
+  const taps = fh * fw;
+  return tf.tidy(() => {
+    const reversal = tf.tensor2d(Array.from({ length: taps * taps }, (_, i) => (Math.floor(i / taps) + (i % taps) === taps - 1 ? 1 : 0)), [taps, taps]);
+    const byTap = tf.reshape(tf.transpose(filter, [2, 3, 0, 1]), [cin * cout, taps]);
+    return tf.transpose(tf.reshape(tf.matMul(byTap, reversal), [cin, cout, fh, fw]), [2, 3, 1, 0]);
+  });
+}
+
 const conv2DBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as {
     strides: number | [number, number];
@@ -57,7 +73,7 @@ const conv2DBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
   const [sh, sw] = pair(strides);
   return tf.tidy(() => {
     const up = zeroUpsample(dy, sh, sw);
-    const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const rotated = rotate180(filter);
     const top = fh - 1 - info.padInfo.top;
     const left = fw - 1 - info.padInfo.left;
     const bottom = info.inHeight + fh - 1 - up.shape[1] - top;
