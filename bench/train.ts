@@ -1,7 +1,8 @@
 // Training throughput on TF.js wasm: img/s and peak RSS per registered model, each in its own process (peak RSS is
-// per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels and the
-// fused BatchNorm gradient ("before"; with --before, every model), with tfjs-layers' own BatchNorm gradient and,
-// with --ablation, without each replacement in turn.
+// per process). Batch 32 (VGG16: batch 8, 2 steps); for compact-cnn also without the replaced kernels, the fused
+// BatchNorm gradient and the skipped photo gradient ("before"; with --before, every model), with tfjs-layers' own
+// BatchNorm gradient and, with --ablation, without each replacement in turn. Every other row trains as fit() does
+// (src/train/batch-norm.ts, src/train/input-conv.ts).
 //   npm run bench:train [-- --models compact-cnn,vgg16-tutorial] [--steps N] [--ablation] [--before] [--options JSON]
 //                       [--data-parallel N] [--wasm-threads N]
 // --data-parallel N adds, per model, two rows through fit() as `howold train` runs it (bench/train-fit.ts): one
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createModelAsync, getModelEntry, listModels } from '../src/models/index.js';
 import { initBackend, tf } from '../src/tf/backend.js';
 import { fuseBatchNormGradients } from '../src/train/batch-norm.js';
+import { skipInputGradients } from '../src/train/input-conv.js';
 import { REPLACEABLE_KERNELS, registerTrainingKernels, type ReplaceableKernel } from '../src/train/kernels/index.js';
 import { cpuLine } from './cpu.js';
 import { benchOptimizer, syntheticBatch } from './synthetic-batch.js';
@@ -67,6 +69,7 @@ async function runJob(job: Job): Promise<Result> {
   const entry = getModelEntry(job.model);
   const model = await createModelAsync(job.model, { seed: 1, ...job.options });
   if (job.fusedBatchNorm) fuseBatchNormGradients(model);
+  if (job.replace !== 'none') skipInputGradients(model);
   const size = entry.preprocessing.inputSize;
   const { x, targets } = syntheticBatch(tf, model, size, job.batch);
   const optimizer = benchOptimizer(tf, entry);
@@ -135,7 +138,7 @@ if (process.argv[2] === '--child') {
         }
       }
     }
-    jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, label: 'all training kernels and fused BatchNorm (after)' });
+    jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, label: 'all training kernels, fused BatchNorm (after)' });
     const parallel = Number(option('--data-parallel') ?? 0);
     const threads = Number(option('--wasm-threads') ?? 0);
     if (threads > 1) jobs.push({ ...base, replace: 'default', fusedBatchNorm: true, label: `all training kernels, wasm threads x${threads}`, wasmThreads: threads });

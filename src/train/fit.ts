@@ -18,6 +18,7 @@ import { startGradientPool, type GradientPool } from './parallel.js';
 import { createTrainStep, type StepSpec } from './step.js';
 import { freezeBatchNormStatistics } from './trainable.js';
 import { fuseBatchNormGradients } from './batch-norm.js';
+import { skipInputGradients } from './input-conv.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
 
 export type { TrainData };
@@ -216,7 +217,9 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
     const thaw = freezeBatchNormStatistics(model);
     const unfuse = spec.fusedBatchNorm ? fuseBatchNormGradients(model) : () => {};
+    const restoreInputConvs = skipInputGradients(model);
     unfreeze = () => {
+      restoreInputConvs();
       unfuse();
       thaw();
     };

@@ -6,6 +6,7 @@ import { initBackend, tf } from '../tf/backend.js';
 import '../models/index.js'; // registers the zoo's custom layers for deserialisation
 import { freezeBatchNormStatistics } from './trainable.js';
 import { fuseBatchNormGradients } from './batch-norm.js';
+import { skipInputGradients } from './input-conv.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel.js';
 import { stepGradients } from './step.js';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   if (shapes !== init.trainable.map((s) => s.join('x')).join(',')) throw new Error(`model copy has trainable weights ${shapes}, expected ${init.trainable.map((s) => s.join('x')).join(',')}`);
   freezeBatchNormStatistics(model);
   if (init.spec.fusedBatchNorm) fuseBatchNormGradients(model);
+  skipInputGradients(model);
   const offsets: number[] = [];
   let params = 0;
   for (const v of variables) {
