@@ -162,5 +162,5 @@ if (process.argv[2] === '--child') {
     const label = r.threadsReported === undefined ? r.label : `${r.label} (XNNPACK reports ${r.threadsReported})`;
     console.log(`| ${name} | ${label} | ${r.batch} | ${r.msPerStep.toFixed(0)} | ${r.imagesPerSecond.toFixed(1)} | ${ratio} | ${r.peakRssMB.toFixed(0)} |`);
   }
-  console.log(`\n${steps} timed steps after one warm-up (VGG16: 2), 1 wasm thread, load average ${load} at start (${loadavg()[0].toFixed(2)} at end)`);
+  console.log(`\n${steps} timed steps (VGG16: 2) after one warm-up step (fit() rows: two), 1 wasm thread, load average ${load} at start (${loadavg()[0].toFixed(2)} at end)`);
 }
