@@ -1,4 +1,4 @@
-// The trainer itself for `npm run bench:train -- --fit`: fit() as `howold train` runs it (the model entry's
+// The trainer itself for `npm run bench:train -- --data-parallel N`: fit() as `howold train` runs it (the model entry's
 // optimizer, DEX loss with Gaussian targets, augmentation, batch 32), on synthetic FaceBatches stored at 112 px like
 // prepared shards, with `workers` threads sharing each batch (src/train/parallel.ts). The batches are made before
 // the clock starts so that making them does not compete with training; the first two steps are warm-up.
