@@ -5,7 +5,7 @@
 // needs seven: a compact-CNN training step went from 1001 to 830 ms in one `npm run bench:train` (BENCHMARKS.md).
 // The forward pass and the moving averages are computed exactly as tfjs-layers does; inference is not touched.
 import { tf } from '../tf/backend.js';
-import { batchNormLayers } from './trainable.js';
+import { batchNormLayers, overrideCalls } from './trainable.js';
 
 interface BatchNormFields {
   axis: number;
@@ -60,12 +60,12 @@ export function batchNormTraining(
  * use batchNormTraining in training mode, for the duration of a fit; the returned function undoes it.
  */
 export function fuseBatchNormGradients(model: tf.LayersModel): () => void {
-  const patched: tf.layers.Layer[] = [];
-  for (const { layer, frozen } of batchNormLayers(model)) {
+  const training = batchNormLayers(model)
+    .filter(({ layer, frozen }) => !frozen && (layer as unknown as BatchNormFields).center && (layer as unknown as BatchNormFields).scale)
+    .map(({ layer }) => layer);
+  return overrideCalls(training, (original, layer) => {
     const bn = layer as unknown as BatchNormFields;
-    if (frozen || !bn.center || !bn.scale || Object.hasOwn(layer, 'call')) continue;
-    const original = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => {
+    return (inputs, kwargs) => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const lastAxis = bn.axis === -1 || bn.axis === x.rank - 1;
       if (kwargs['training'] !== true || !lastAxis || x.rank < 2 || x.rank > 4) return original(inputs, kwargs);
@@ -84,9 +84,5 @@ export function fuseBatchNormGradients(model: tf.LayersModel): () => void {
         }),
       );
     };
-    patched.push(layer);
-  }
-  return () => {
-    for (const layer of patched) delete (layer as unknown as Record<string, unknown>).call;
-  };
+  });
 }

@@ -16,9 +16,7 @@ import { constant, createSchedule, type Schedule, type ScheduleSpec } from './sc
 import type { Augmentation, TargetSpec } from './tensors.js';
 import { startGradientPool, type GradientPool } from './parallel.js';
 import { createTrainStep, type StepSpec } from './step.js';
-import { freezeBatchNormStatistics } from './trainable.js';
-import { fuseBatchNormGradients } from './batch-norm.js';
-import { skipInputGradients } from './input-conv.js';
+import { patchLayersForFit } from './fit-layers.js';
 import { emptyTotals, type Callback, type EpochLogs, type FitContext, type History, type StepLogs, type TrainState } from './types.js';
 
 export type { TrainData };
@@ -192,7 +190,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   };
   const history: History = { epoch: [], history: {} };
   const iterator = new EpochIterator(trainData, initial, options.epochs);
-  let unfreeze = () => {};
+  let unpatch = () => {};
 
   const spec: StepSpec = {
     preprocessing: options.preprocessing,
@@ -215,14 +213,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
 
   try {
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
-    const thaw = freezeBatchNormStatistics(model);
-    const unfuse = spec.fusedBatchNorm ? fuseBatchNormGradients(model) : () => {};
-    const restoreInputConvs = skipInputGradients(model);
-    unfreeze = () => {
-      restoreInputConvs();
-      unfuse();
-      thaw();
-    };
+    unpatch = patchLayersForFit(model, spec);
     if (workers > 1) pool = await startGradientPool(model, variables, workers, spec);
     const step = createTrainStep(model, variables, optimizer, spec, { pool, teacher });
     await callbacks.onTrainBegin(ctx);
@@ -265,7 +256,7 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
     await callbacks.onTrainEnd(history, ctx);
     return history;
   } finally {
-    unfreeze();
+    unpatch();
     await callbacks.close();
     disposeOptimizer(optimizer);
     await pool?.dispose();

@@ -4,9 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../tf/backend.js';
 import '../models/index.js'; // registers the zoo's custom layers for deserialisation
-import { freezeBatchNormStatistics } from './trainable.js';
-import { fuseBatchNormGradients } from './batch-norm.js';
-import { skipInputGradients } from './input-conv.js';
+import { patchLayersForFit } from './fit-layers.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './parallel.js';
 import { stepGradients } from './step.js';
@@ -21,9 +19,7 @@ async function main(): Promise<void> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const shapes = variables.map((v) => v.shape.join('x')).join(',');
   if (shapes !== init.trainable.map((s) => s.join('x')).join(',')) throw new Error(`model copy has trainable weights ${shapes}, expected ${init.trainable.map((s) => s.join('x')).join(',')}`);
-  freezeBatchNormStatistics(model);
-  if (init.spec.fusedBatchNorm) fuseBatchNormGradients(model);
-  skipInputGradients(model);
+  patchLayersForFit(model, init.spec);
   const offsets: number[] = [];
   let params = 0;
   for (const v of variables) {

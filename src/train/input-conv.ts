@@ -1,9 +1,10 @@
 // The gradient of the photo, skipped. tfjs-layers runs every Conv2D through tfjs-core's fused conv2d, a custom
 // gradient that computes the gradients of all its inputs, the layer's input included, whether anything needs it or
 // not. For a convolution fed by the model's input (the photo) nothing does: that Conv2DBackpropInput was 20.6 ms of
-// a 830 ms compact-CNN step at batch 32. While a fit runs, those layers call the same convolution unfused, and
+// an 830 ms compact-CNN step at batch 32 (a one-off tf.profile). While a fit runs, those layers call the same convolution unfused, and
 // autodiff then prunes the input's gradient.
 import { tf } from '../tf/backend.js';
+import { overrideCalls } from './trainable.js';
 
 interface ConvFields {
   kernel: tf.LayerVariable;
@@ -22,13 +23,13 @@ function fedByModelInput(layer: tf.layers.Layer): boolean {
 
 /** Makes the trainable Conv2D layers fed by the model's input skip their input's gradient; the returned function undoes it. */
 export function skipInputGradients(model: tf.LayersModel): () => void {
-  const patched: tf.layers.Layer[] = [];
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'Conv2D' || !layer.trainable || !fedByModelInput(layer) || Object.hasOwn(layer, 'call')) continue;
+  const first = model.layers.filter((layer) => {
     const conv = layer as unknown as ConvFields;
-    if (conv.dataFormat !== 'channelsLast' || (conv.padding !== 'same' && conv.padding !== 'valid')) continue;
-    const original = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => {
+    return layer.getClassName() === 'Conv2D' && layer.trainable && fedByModelInput(layer) && conv.dataFormat === 'channelsLast' && (conv.padding === 'same' || conv.padding === 'valid');
+  });
+  return overrideCalls(first, (original, layer) => {
+    const conv = layer as unknown as ConvFields;
+    return (inputs, kwargs) => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       if (x.rank !== 4) return original(inputs, kwargs);
       return tf.tidy(() => {
@@ -37,9 +38,5 @@ export function skipInputGradients(model: tf.LayersModel): () => void {
         return conv.activation ? conv.activation.apply(y) : y;
       });
     };
-    patched.push(layer);
-  }
-  return () => {
-    for (const layer of patched) delete (layer as unknown as Record<string, unknown>).call;
-  };
+  });
 }

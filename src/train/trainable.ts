@@ -30,20 +30,26 @@ export function batchNormLayers(model: tf.LayersModel): { layer: tf.layers.Layer
     .map(({ layer, frozen }) => ({ layer, frozen: frozen || (layer.trainableWeights.length === 0 && layer.nonTrainableWeights.length > 2) }));
 }
 
+type LayerCall = tf.layers.Layer['call'];
+
+/**
+ * Gives each layer its own `call`, made by `wrap` from the class's (bound), until the returned function undoes it.
+ * A layer that already has one is left alone, so two patches never stack on one layer.
+ */
+export function overrideCalls<L extends tf.layers.Layer>(layers: L[], wrap: (original: LayerCall, layer: L) => LayerCall): () => void {
+  const patched = layers.filter((layer) => !Object.hasOwn(layer, 'call'));
+  for (const layer of patched) layer.call = wrap(layer.call.bind(layer), layer);
+  return () => {
+    for (const layer of patched) delete (layer as unknown as Record<string, unknown>).call;
+  };
+}
+
 /**
  * tfjs-layers runs BatchNormalization in training mode (batch statistics, moving averages updated) even when the
  * layer is frozen; Keras 2 runs a frozen BN in inference mode, which is what fine-tuning on a frozen backbone
  * needs. This forces that for the duration of a fit; the returned function undoes it.
  */
 export function freezeBatchNormStatistics(model: tf.LayersModel): () => void {
-  const patched: tf.layers.Layer[] = [];
-  for (const { layer, frozen } of batchNormLayers(model)) {
-    if (!frozen) continue;
-    const original = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => original(inputs, { ...kwargs, training: false });
-    patched.push(layer);
-  }
-  return () => {
-    for (const layer of patched) delete (layer as unknown as Record<string, unknown>).call;
-  };
+  const frozen = batchNormLayers(model).filter((l) => l.frozen).map((l) => l.layer);
+  return overrideCalls(frozen, (original) => (inputs, kwargs) => original(inputs, { ...kwargs, training: false }));
 }

@@ -46,8 +46,8 @@ export function makeConv2DBackpropInput(shipped: tf.KernelFunc): tf.KernelFunc {
 /**
  * The filter rotated 180 degrees in space, in/out channels swapped: [fh, fw, Cout, Cin]. Flat tap k goes to
  * fh*fw-1-k, which is a product with a (fh*fw)-square anti-diagonal permutation matrix (exact: each output is one
- * weight times 1 plus zeros). The wasm backend's Reverse, GatherV2 and Concat walk element by element: Reverse
- * took 15.6 ms on a 3x3x256x256 filter, this 4 ms (two XNNPACK transposes and a matMul).
+ * weight times 1 plus zeros). The wasm backend's Reverse, GatherV2 and Concat walk element by element: in a
+ * one-off micro-benchmark Reverse took 15.6 ms on a 3x3x256x256 filter, this 4 ms (two transposes and a matMul).
  */
 function rotate180(filter: tf.Tensor4D): tf.Tensor4D {
   const [fh, fw, cin, cout] = filter.shape;
