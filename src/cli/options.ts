@@ -20,6 +20,14 @@ export function parseIntegerOption(text: string, name: string, min = -Infinity, 
   return value;
 }
 
+/** An integer >= min, or the one word that stands for a computed default ('auto'). */
+export function parseIntegerOrWordOption<W extends string>(text: string, name: string, word: W, min = -Infinity): number | W {
+  if (text.trim() === word) return word;
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value < min) throw expected(`${rangeText('integer', min, Infinity)} or '${word}'`, name, text);
+  return value;
+}
+
 export function parseNumberOption(text: string, name: string, min = -Infinity, max = Infinity): number {
   const value = text.trim() === '' ? Number.NaN : Number(text);
   if (!Number.isFinite(value) || value < min || value > max) throw expected(rangeText('number', min, max), name, text);

@@ -2,6 +2,7 @@
 // defaultTraining < the caller's options) and the checks, done once when a run starts (like Human's or vite's
 // typed, merged and validated options). Everything downstream reads the resolved RunConfig.
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, invalid, isPlainObject } from '../core/checks.js';
 import { HowoldError } from '../core/errors.js';
 import { readModelMeta } from '../core/model-meta.js';
@@ -75,6 +76,19 @@ export interface RunConfig extends TrainingDefaults {
   workers?: number;
 }
 
+/** The smallest share of a batch one worker gets from 'auto': each share normalises its BatchNorm layers alone. */
+export const MIN_FACES_PER_WORKER = 16;
+
+/**
+ * What `workers: 'auto'` means: one thread per available core, as many as the batch has shares of at least
+ * MIN_FACES_PER_WORKER faces (BatchNorm statistics over fewer faces get noisy); 1 with distillation, whose teacher
+ * runs on the main thread only.
+ */
+export function autoWorkerCount(batchSize: number, distill = 0, cores = availableParallelism()): number {
+  if (distill > 0) return 1;
+  return Math.max(1, Math.min(cores, Math.floor(batchSize / MIN_FACES_PER_WORKER)));
+}
+
 export const RUN_DEFAULTS = {
   seed: 1,
   checkpointEvery: 500,
@@ -83,7 +97,11 @@ export const RUN_DEFAULTS = {
   genderLossWeight: 1,
 } as const;
 
-export type StartOptions = Partial<RunConfig> & Pick<RunConfig, 'data' | 'out'> & { model?: string };
+export type StartOptions = Partial<Omit<RunConfig, 'workers'>> & Pick<RunConfig, 'data' | 'out'> & {
+  model?: string;
+  /** A count, or 'auto' (autoWorkerCount); the run's config.json records the count used. */
+  workers?: number | 'auto';
+};
 
 export const TARGET_KINDS: readonly TrainingDefaults['targets'][] = ['onehot', 'smooth', 'gaussian'];
 
@@ -182,8 +200,9 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
   } else {
     throw new HowoldError('invalid_argument', 'a model is needed: --model NAME or --from MODEL_DIR');
   }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<RunConfig>;
-  return checkRunConfig({
+  const { workers, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<RunConfig>;
+  const config: RunConfig = {
     ...BASE_DEFAULTS,
     ...RUN_DEFAULTS,
     ...entryDefaults,
@@ -192,7 +211,10 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
     out: resolve(checkString(options.out, 'options.out')),
     from: options.from ? resolve(options.from) : undefined,
     model,
-  });
+  };
+  if (workers === 'auto') config.workers = autoWorkerCount(config.batchSize, config.distill);
+  else if (workers !== undefined) config.workers = workers;
+  return checkRunConfig(config);
 }
 
 /** The learning-rate schedule a run's config asks for, over its `stepsPerEpoch` x epochs steps. */

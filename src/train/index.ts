@@ -25,8 +25,10 @@ export {
 } from '../models/index.js';
 export { initTrainingBackend, resumeRun, startRun, type RunHooks, type RunResult } from './run.js';
 export {
+  autoWorkerCount,
   BASE_DEFAULTS,
   checkRunConfig,
+  MIN_FACES_PER_WORKER,
   resolveConfig,
   RUN_DEFAULTS,
   type RunConfig,

@@ -15,7 +15,7 @@ import { initBackend, tf } from '../tf/backend.js';
 import { ageBalanceWeights } from './balance.js';
 import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory } from './callbacks/index.js';
 import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './checkpoint.js';
-import { checkRunConfig, resolveConfig, scheduleSpec, type RunConfig, type StartOptions } from './config.js';
+import { autoWorkerCount, checkRunConfig, resolveConfig, scheduleSpec, type RunConfig, type StartOptions } from './config.js';
 import { fit, type FitOptions, type TrainData } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import { optimizerClassName } from './optimizers.js';
@@ -110,14 +110,17 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
 }
 
 /** Continues the run in `runDir` from its checkpoint (or from the start if it was killed before the first). */
-export async function resumeRun(runDir: string, overrides: { epochs?: number; workers?: number } = {}, hooks: RunHooks = {}): Promise<RunResult> {
+export async function resumeRun(runDir: string, overrides: { epochs?: number; workers?: number | 'auto' } = {}, hooks: RunHooks = {}): Promise<RunResult> {
   const dir = resolve(runDir);
   const file = await readConfigFile(dir);
   // checked on every resume, so a hand-edited config.json fails here in one line, not mid-run
   file.config = checkRunConfig({ ...file.config, ...(overrides.epochs === undefined ? {} : { epochs: overrides.epochs }) });
   if (overrides.epochs !== undefined) await writeConfigFile(dir, file);
   // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
-  if (overrides.workers !== undefined) file.config = checkRunConfig({ ...file.config, workers: overrides.workers });
+  if (overrides.workers !== undefined) {
+    const workers = overrides.workers === 'auto' ? autoWorkerCount(file.config.batchSize, file.config.distill) : overrides.workers;
+    file.config = checkRunConfig({ ...file.config, workers });
+  }
   file.config.out = dir;
   const index = await readShardIndex(file.config.data);
   const checkpointDir = runPaths(dir).checkpoint;
@@ -216,6 +219,8 @@ async function execute(
       checkpoint?.optimizerState && checkpoint.optimizerClass === optimizerClassName(config) ? checkpoint.optimizerState : undefined;
     if (checkpoint?.optimizerState && !optimizerState) log(`warning: optimizer changed since the checkpoint: its state starts afresh`);
 
+    const workers = config.workers ?? 1;
+    log(`${workers} training thread${workers === 1 ? '' : 's'}, ${Math.ceil(config.batchSize / workers)} faces each per batch of ${config.batchSize}`);
     const options: FitOptions = {
       epochs: config.epochs,
       batchSize: config.batchSize,

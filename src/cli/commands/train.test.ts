@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,12 +56,13 @@ describe('howold train', () => {
       ['--data', 'x', '--out', 'y', '--model', 'm', '--epochs', '0'],
       ['--resume', 'y', '--lr', '0.1'],
       ['--data', 'x', '--out', 'y'],
+      ['--data', 'x', '--out', 'y', '--model', 'm', '--workers', 'many'],
     ]) {
       const r = await howold(...args);
       assert.equal(r.code, 1, args.join(' '));
       const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
       assert.equal(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(lines[0]!, /--bogus|--lr|--optimizer|--epochs|--model/);
+      assert.match(lines[0]!, /--bogus|--lr|--optimizer|--epochs|--model|--workers/);
     }
   });
 
@@ -75,6 +76,8 @@ describe('howold train', () => {
     assert.equal(lines.length, 3, r.stdout);
     assert.match(lines[0]!, /^epoch 1\/2 .*val_MAE/);
     assert.match(lines[2]!, /^Trained 2 epoch\(s\); last val MAE \d+\.\d\d, CS@5 \d+\.\d%; model: .*final$/);
+    const recorded = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as { config: { workers?: number } };
+    assert.equal(recorded.config.workers, 1, "no --workers: 'auto', and a batch of 8 is one share");
     const again = await howold('--resume', out);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Trained 0 epoch\(s\) \(resumed at step 4\)/);

@@ -1,7 +1,7 @@
 // howold train --data SHARDS --model NAME --out RUNDIR [options] | howold train --resume RUNDIR [--epochs N]
 import { DEFAULT_MODEL_DIR } from '../../index.js';
 import type { Command } from 'commander';
-import { parseChoiceOption, parseIntegerOption, parseNumberOption, parsePositiveOption } from '../options.js';
+import { parseChoiceOption, parseIntegerOption, parseIntegerOrWordOption, parseNumberOption, parsePositiveOption } from '../options.js';
 import { ArgumentError } from '../../index.js';
 import { AGE_LOSSES, type AgeLossKind } from '../../train/index.js';
 import { OPTIMIZERS, type OptimizerKind } from '../../train/index.js';
@@ -37,7 +37,7 @@ interface TrainCliOptions {
   balance?: number;
   distill?: number;
   augmentation?: AugmentationName;
-  workers?: number;
+  workers?: number | 'auto';
 }
 
 const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
@@ -47,6 +47,7 @@ const TARGETS = ['onehot', 'smooth', 'gaussian'] as const;
 const integer = (name: string, min: number) => (text: string) => parseIntegerOption(text, name, min);
 const number = (name: string, min: number, max = Infinity) => (text: string) => parseNumberOption(text, name, min, max);
 const positive = (name: string) => (text: string) => parsePositiveOption(text, name);
+const workersOption = (text: string) => parseIntegerOrWordOption(text, '--workers', 'auto', 1);
 const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (text: string) => parseChoiceOption(text, name, allowed);
 
 function summary(result: RunResult): string {
@@ -103,7 +104,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunResult> {
     balance: o.balance,
     distill: o.distill,
     augmentation: o.augmentation,
-    workers: o.workers,
+    workers: o.workers ?? 'auto',
   };
   return startRun(options, hooks);
 }
@@ -139,7 +140,7 @@ export function register(program: Command): void {
     .option('--distill <x>', "share of face-api's original AgeGenderNet (the teacher, on the same augmented face) in the age targets, 0..1", number('--distill', 0, 1))
     .option('--gender-weight <x>', "weight of the gender head's loss (0: train the age head alone)", number('--gender-weight', 0))
     .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .option('--workers <n>', 'threads sharing each batch (data-parallel: each computes the gradients of 1/N of it, averaged); default 1', integer('--workers', 1))
+    .option('--workers <n>', "threads sharing each batch (data-parallel: each computes the gradients of 1/N of it, averaged): a count or 'auto' (default for a new run: one per core, each with >= 16 faces of the batch; 1 with --distill); --resume keeps the run's own count", workersOption)
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
     .action(async (options: TrainCliOptions) => {
       const result = await runTrain(options);
