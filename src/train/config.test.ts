@@ -31,16 +31,15 @@ test('resolveConfig checks what it merged', async () => {
   await assert.rejects(resolveConfig({ data: 'shards', out: 'run', model: 'compact-cnn', batchSize: 2.5 }), /options\.batchSize/);
 });
 
-test("workers 'auto': one per core, each with at least 16 faces of the batch, 1 with distillation; the count is what the run records", async () => {
-  assert.equal(autoWorkerCount(32, 0, 2), 2);
-  assert.equal(autoWorkerCount(32, 0, 64), 2, 'a batch of 32 has two shares of 16');
-  assert.equal(autoWorkerCount(50, 0, 64), 3);
-  assert.equal(autoWorkerCount(8, 0, 2), 1, 'a batch below 32 stays on one thread');
-  assert.equal(autoWorkerCount(32, 0, 1), 1);
-  assert.equal(autoWorkerCount(32, 0.25, 2), 1, "the teacher runs on the main thread only");
+test("workers 'auto': one per core, each with at least 16 faces of the batch; the count is what the run records", async () => {
+  assert.equal(autoWorkerCount(32, 2), 2);
+  assert.equal(autoWorkerCount(32, 64), 2, 'a batch of 32 has two shares of 16');
+  assert.equal(autoWorkerCount(50, 64), 3);
+  assert.equal(autoWorkerCount(8, 2), 1, 'a batch below 32 stays on one thread');
+  assert.equal(autoWorkerCount(32, 1), 1);
   const config = await resolveConfig({ data: 'shards', out: 'run', model: 'compact-cnn', batchSize: 32, workers: 'auto' });
   assert.equal(config.workers, autoWorkerCount(32));
-  const distilled = await resolveConfig({ data: 'shards', out: 'run', model: 'compact-cnn', batchSize: 64, distill: 0.5, workers: 'auto' });
-  assert.equal(distilled.workers, 1);
+  const given = await resolveConfig({ data: 'shards', out: 'run', model: 'compact-cnn', batchSize: 64, workers: 3 });
+  assert.equal(given.workers, 3);
   await assert.rejects(resolveConfig({ data: 'shards', out: 'run', model: 'compact-cnn', workers: 'many' as unknown as number }), /options\.workers/);
 });

@@ -81,11 +81,9 @@ export const MIN_FACES_PER_WORKER = 16;
 
 /**
  * What `workers: 'auto'` means: one thread per available core, as many as the batch has shares of at least
- * MIN_FACES_PER_WORKER faces (BatchNorm statistics over fewer faces get noisy); 1 with distillation, whose teacher
- * runs on the main thread only.
+ * MIN_FACES_PER_WORKER faces (BatchNorm statistics over fewer faces get noisy).
  */
-export function autoWorkerCount(batchSize: number, distill = 0, cores = availableParallelism()): number {
-  if (distill > 0) return 1;
+export function autoWorkerCount(batchSize: number, cores = availableParallelism()): number {
   return Math.max(1, Math.min(cores, Math.floor(batchSize / MIN_FACES_PER_WORKER)));
 }
 
@@ -212,7 +210,7 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
     from: options.from ? resolve(options.from) : undefined,
     model,
   };
-  if (workers === 'auto') config.workers = autoWorkerCount(config.batchSize, config.distill);
+  if (workers === 'auto') config.workers = autoWorkerCount(config.batchSize);
   else if (workers !== undefined) config.workers = workers;
   return checkRunConfig(config);
 }

@@ -208,13 +208,12 @@ export async function fit(model: tf.LayersModel, trainData: TrainData, options: 
   const teacher = distill ? { model: distill.teacher, weight: distill.weight, sigma: distill.sigma ?? 3 } : undefined;
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1 (got ${workers})`);
-  if (workers > 1 && teacher) throw new Error('distillation runs on one worker only (the teacher is not copied to the workers)');
   let pool: GradientPool | undefined;
 
   try {
     if (options.optimizerState) await restoreOptimizerState(optimizer, options.optimizerState, variables);
     unpatch = patchLayersForFit(model, spec);
-    if (workers > 1) pool = await startGradientPool(model, variables, workers, spec);
+    if (workers > 1) pool = await startGradientPool(model, variables, workers, spec, teacher);
     const step = createTrainStep(model, variables, optimizer, spec, { pool, teacher });
     await callbacks.onTrainBegin(ctx);
     for (const epoch of iterator.epochNumbers(() => !ctx.stopTraining)) {

@@ -1,12 +1,12 @@
-// A worker thread of parallel.ts: a copy of the model on its own TF.js backend; each step it reads the current
-// trainable weights, computes the gradients of its part of the batch into its shared buffer and replies with the
-// part's metrics.
+// A worker thread of parallel.ts: a copy of the model (and of distillation's teacher) on its own TF.js backend;
+// each step it reads the current trainable weights, computes the gradients of its part of the batch into its
+// shared buffer and replies with the part's metrics.
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, tf } from '../tf/backend.js';
 import '../models/index.js'; // registers the zoo's custom layers for deserialisation
 import { patchLayersForFit } from './fit-layers.js';
 import { registerTrainingKernels } from './kernels/index.js';
-import type { FromWorker, ToWorker, WorkerInit } from './parallel.js';
+import { deserialise, type FromWorker, type ToWorker, type WorkerInit } from './parallel.js';
 import { stepGradients } from './step.js';
 
 async function main(): Promise<void> {
@@ -14,8 +14,8 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   if ((await initBackend()) === 'wasm') registerTrainingKernels();
 
-  const model = await tf.models.modelFromJSON({ modelTopology: init.topology as tf.io.ModelJSON['modelTopology'] });
-  model.setWeights(init.weights.map((w) => tf.tensor(w.values, w.shape, w.dtype as tf.DataType)));
+  const model = await deserialise(init);
+  const teacher = init.teacher ? { model: await deserialise(init.teacher), weight: init.teacher.weight, sigma: init.teacher.sigma } : undefined;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const shapes = variables.map((v) => v.shape.join('x')).join(',');
   if (shapes !== init.trainable.map((s) => s.join('x')).join(',')) throw new Error(`model copy has trainable weights ${shapes}, expected ${init.trainable.map((s) => s.join('x')).join(',')}`);
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     try {
       const metrics = tf.tidy(() => {
         variables.forEach((v, i) => v.assign(tf.tensor(weights.subarray(offsets[i]!, offsets[i]! + v.size), v.shape)));
-        const r = stepGradients(model, variables, m.batch, init.spec, m.seed);
+        const r = stepGradients(model, variables, m.batch, init.spec, m.seed, teacher);
         r.grads.forEach((g, i) => grads.set(g.dataSync() as Float32Array, offsets[i]!));
         return Array.from(r.metrics.dataSync());
       });

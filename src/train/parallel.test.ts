@@ -89,6 +89,25 @@ describe('data-parallel training (workers)', () => {
     assert.ok(diff < 2e-2 * moved, `1 vs 2 workers: max weight difference ${diff} (largest update ${moved})`);
   });
 
+  it('distillation: 2 workers, each running the teacher on its own part, give the weights of 1 worker', async () => {
+    const data = await batches(3, 16);
+    const options: FitOptions = { epochs: 1, batchSize: 16, preprocessing: { inputSize: 64, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], margin: 1.6, align: 'eyes' }, optimizer: 'sgd', lr: 0.05, momentum: 0, loss: 'dex', augment: false, seed: 2 };
+    // a teacher that reads every face as about 60: far from most labels, so a part trained without it moves elsewhere
+    const teacher = tf.sequential({ layers: [tf.layers.globalAveragePooling2d({ inputShape: [64, 64, 3] }), tf.layers.dense({ units: 1, kernelInitializer: 'ones', biasInitializer: tf.initializers.constant({ value: 60 }) })] });
+    const trained: Float32Array[][] = [];
+    for (const [workers, distill] of [[1, true], [2, true], [1, false]] as const) {
+      const model = await createModelAsync('compact-cnn', { seed: 1 });
+      for (const layer of model.layers) if (layer.getClassName() === 'BatchNormalization') layer.trainable = false;
+      await fit(model, async function* () { yield* data; }, { ...options, workers, distill: distill ? { teacher, weight: 0.5 } : undefined });
+      trained.push(await weightsOf(model));
+      model.dispose();
+    }
+    teacher.dispose();
+    const withTeacher = maxDiff(trained[0]!, trained[2]!);
+    const diff = maxDiff(trained[0]!, trained[1]!);
+    assert.ok(diff < 2e-2 * withTeacher, `1 vs 2 workers with the teacher: max weight difference ${diff} (the teacher itself moves them by ${withTeacher})`);
+  });
+
   it('a run with --workers 2 stopped after a checkpoint resumes to the weights of an uninterrupted one', async () => {
     const run = (out: string): StartOptions => ({ data: shards, out, model: 'compact-cnn', epochs: 2, batchSize: 8, limit: 32, checkpointEvery: 3, patience: 0, monitorCount: 4, seed: 3, workers: 2 });
     const straight = join(root, 'straight');

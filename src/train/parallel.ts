@@ -9,11 +9,15 @@ import type { FaceBatch } from '../data/batch.js';
 import { mixSeed } from '../core/rng.js';
 import { startWorker } from '../core/ts-worker.js';
 import { tf } from '../tf/backend.js';
-import { sliceBatch, STEP_METRICS, type StepSpec } from './step.js';
+import { sliceBatch, STEP_METRICS, type StepSpec, type Teacher } from './step.js';
 
-export interface WorkerInit {
+/** A model as it crosses to a worker thread: its topology and every weight's values. */
+export interface SerialisedModel {
   topology: object;
   weights: { shape: number[]; dtype: string; values: Float32Array | Int32Array }[];
+}
+
+export interface WorkerInit extends SerialisedModel {
   /** Shapes of the trainable variables in order (checked against the worker's copy). */
   trainable: number[][];
   spec: StepSpec;
@@ -21,6 +25,22 @@ export interface WorkerInit {
   weights_: SharedArrayBuffer;
   /** This worker's gradients, in the same layout. */
   grads: SharedArrayBuffer;
+  /** Distillation's teacher, run by every worker on its own part of the batch. */
+  teacher?: SerialisedModel & Omit<Teacher, 'model'>;
+}
+
+function serialise(model: tf.LayersModel): SerialisedModel {
+  return {
+    topology: model.toJSON(null, false) as object,
+    weights: model.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync() as Float32Array | Int32Array })),
+  };
+}
+
+/** A worker's copy of a serialised model (the zoo's custom layers must be registered). */
+export async function deserialise(copy: SerialisedModel): Promise<tf.LayersModel> {
+  const model = await tf.models.modelFromJSON({ modelTopology: copy.topology as tf.io.ModelJSON['modelTopology'] });
+  model.setWeights(copy.weights.map((w) => tf.tensor(w.values, w.shape, w.dtype as tf.DataType)));
+  return model;
 }
 
 export type ToWorker = { type: 'step'; batch: FaceBatch; seed: number };
@@ -66,7 +86,7 @@ function request(worker: import('node:worker_threads').Worker, index: number, me
   });
 }
 
-export async function startGradientPool(model: tf.LayersModel, variables: tf.Variable[], workers: number, spec: StepSpec): Promise<GradientPool> {
+export async function startGradientPool(model: tf.LayersModel, variables: tf.Variable[], workers: number, spec: StepSpec, teacher?: Teacher): Promise<GradientPool> {
   const offsets: number[] = [];
   let params = 0;
   for (const v of variables) {
@@ -75,11 +95,11 @@ export async function startGradientPool(model: tf.LayersModel, variables: tf.Var
   }
   const shared = new Float32Array(new SharedArrayBuffer(params * 4));
   const grads = Array.from({ length: workers - 1 }, () => new Float32Array(new SharedArrayBuffer(params * 4)));
-  const topology = model.toJSON(null, false) as object;
-  const weights = model.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync() as Float32Array | Int32Array }));
+  const student = serialise(model);
+  const teacherCopy = teacher ? { ...serialise(teacher.model), weight: teacher.weight, sigma: teacher.sigma } : undefined;
   const threads = grads.map((g) =>
     startWorker(new URL('./gradient-worker.js', import.meta.url), {
-      workerData: { topology, weights, trainable: variables.map((v) => v.shape), spec, weights_: shared.buffer, grads: g.buffer } satisfies WorkerInit,
+      workerData: { ...student, trainable: variables.map((v) => v.shape), spec, weights_: shared.buffer, grads: g.buffer, teacher: teacherCopy } satisfies WorkerInit,
     }),
   );
   const stop = () => Promise.all(threads.map((t) => t.terminate())).then(() => undefined);

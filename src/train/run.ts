@@ -118,7 +118,7 @@ export async function resumeRun(runDir: string, overrides: { epochs?: number; wo
   if (overrides.epochs !== undefined) await writeConfigFile(dir, file);
   // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
   if (overrides.workers !== undefined) {
-    const workers = overrides.workers === 'auto' ? autoWorkerCount(file.config.batchSize, file.config.distill) : overrides.workers;
+    const workers = overrides.workers === 'auto' ? autoWorkerCount(file.config.batchSize) : overrides.workers;
     file.config = checkRunConfig({ ...file.config, workers });
   }
   file.config.out = dir;

@@ -135,7 +135,7 @@ export function createTrainStep(
   };
   return async (batch, lr, seed) => {
     if (pool) {
-      const { grads, metrics } = await pool.gradients(batch, seed, (part, s) => stepGradients(model, variables, part, spec, s));
+      const { grads, metrics } = await pool.gradients(batch, seed, (part, s) => stepGradients(model, variables, part, spec, s, teacher));
       tf.tidy(() => apply(grads, lr));
       tf.dispose(grads);
       return metrics;
