@@ -22,7 +22,7 @@ const CLOSE_GRACE_MS = 3000;
 export interface PoolOptions {
   /** Model folder. Default: the shipped model. */
   model?: string;
-  /** Worker processes, each with its own estimator (~250 MB). Default: min(2, cores). */
+  /** Worker processes, each with its own estimator (~280-300 MB resident after the first photo). Default: min(2, cores). */
   workers?: number;
   /** Requests allowed to wait for a worker; one more is refused with BusyError. Default 16. */
   maxQueue?: number;

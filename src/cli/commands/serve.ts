@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port (0: any free port)', (v) => parseIntegerOption(v, '--port', 0, 65535), 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--model <path>', 'model folder (default: $HOWOLD_MODEL, else the shipped models/default)')
-    .option('--workers <n>', 'estimator worker threads, ~150 MB each (default: min(2, cores))', (v) => parseIntegerOption(v, '--workers', 1, 64))
+    .option('--workers <n>', 'estimator worker processes, ~300 MB each after the first photo (default: min(2, cores))', (v) => parseIntegerOption(v, '--workers', 1, 64))
     .option('--queue <n>', 'requests that may wait for a worker; more get 503 with Retry-After', (v) => parseIntegerOption(v, '--queue', 0, 10_000), 16)
     .option('--timeout <ms>', 'answer within this time or give up with 503 (still queued) / 504 (estimating)', (v) => parseIntegerOption(v, '--timeout', 100, 600_000), 15_000)
     .option('--max-body-mb <n>', 'largest upload in MB; larger gets 413', (v) => parseIntegerOption(v, '--max-body-mb', 1, 1024), DEFAULT_MAX_BODY / 1024 / 1024)
