@@ -116,7 +116,8 @@ export async function resumeRun(runDir: string, overrides: { epochs?: number; wo
   // checked on every resume, so a hand-edited config.json fails here in one line, not mid-run
   file.config = checkRunConfig({ ...file.config, ...(overrides.epochs === undefined ? {} : { epochs: overrides.epochs }) });
   if (overrides.epochs !== undefined) await writeConfigFile(dir, file);
-  // how many threads share the work, not what is learned: this run only, config.json keeps the first choice
+  // how many threads share the work (each part's BatchNorm sees only its part, otherwise the same training):
+  // this run only, config.json keeps the first choice
   if (overrides.workers !== undefined) {
     const workers = overrides.workers === 'auto' ? autoWorkerCount(file.config.batchSize) : overrides.workers;
     file.config = checkRunConfig({ ...file.config, workers });

@@ -140,7 +140,7 @@ export function register(program: Command): void {
     .option('--distill <x>', "share of face-api's original AgeGenderNet (the teacher, on the same augmented face) in the age targets, 0..1", number('--distill', 0, 1))
     .option('--gender-weight <x>', "weight of the gender head's loss (0: train the age head alone)", number('--gender-weight', 0))
     .option('--unfreeze <prefixes>', "comma-separated layer-name prefixes to make trainable ('all': every layer), e.g. to fine-tune a frozen backbone", (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .option('--workers <n>', "threads sharing each batch (data-parallel: each computes the gradients of 1/N of it, averaged): a count or 'auto' (default for a new run: one per core, each with >= 16 faces of the batch); --resume keeps the run's own count", workersOption)
+    .option('--workers <n>', "threads sharing each batch (data-parallel: each computes the gradients of 1/N of it, averaged): a count or 'auto' (default for a new run: one per core, each with >= 16 faces of the batch); with --resume, the run's own count unless given", workersOption)
     .option('--val-limit <n>', 'at most N validation faces', integer('--val-limit', 0))
     .action(async (options: TrainCliOptions) => {
       const result = await runTrain(options);
