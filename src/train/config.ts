@@ -87,6 +87,11 @@ export function autoWorkerCount(batchSize: number, cores = availableParallelism(
   return Math.max(1, Math.min(cores, Math.floor(batchSize / MIN_FACES_PER_WORKER)));
 }
 
+/** A run's worker count as given: 'auto' resolved for its batch size, a count as it is. */
+export function workerCount<T extends number | undefined>(workers: T | 'auto', batchSize: number): T | number {
+  return workers === 'auto' ? autoWorkerCount(batchSize) : workers;
+}
+
 export const RUN_DEFAULTS = {
   seed: 1,
   checkpointEvery: 500,
@@ -210,8 +215,7 @@ export async function resolveConfig(options: StartOptions): Promise<RunConfig> {
     from: options.from ? resolve(options.from) : undefined,
     model,
   };
-  if (workers === 'auto') config.workers = autoWorkerCount(config.batchSize);
-  else if (workers !== undefined) config.workers = workers;
+  if (workers !== undefined) config.workers = workerCount(workers, config.batchSize);
   return checkRunConfig(config);
 }
 

@@ -15,7 +15,7 @@ import { initBackend, tf } from '../tf/backend.js';
 import { ageBalanceWeights } from './balance.js';
 import { BestModel, Checkpoint, EarlyStopping, JsonlLogger, MonitorSet, type MetaFactory } from './callbacks/index.js';
 import { loadCheckpoint, readCheckpointState, type LoadedCheckpoint } from './checkpoint.js';
-import { autoWorkerCount, checkRunConfig, resolveConfig, scheduleSpec, type RunConfig, type StartOptions } from './config.js';
+import { checkRunConfig, resolveConfig, scheduleSpec, workerCount, type RunConfig, type StartOptions } from './config.js';
 import { fit, type FitOptions, type TrainData } from './fit.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import { optimizerClassName } from './optimizers.js';
@@ -118,10 +118,7 @@ export async function resumeRun(runDir: string, overrides: { epochs?: number; wo
   if (overrides.epochs !== undefined) await writeConfigFile(dir, file);
   // how many threads share the work (each part's BatchNorm sees only its part, otherwise the same training):
   // this run only, config.json keeps the first choice
-  if (overrides.workers !== undefined) {
-    const workers = overrides.workers === 'auto' ? autoWorkerCount(file.config.batchSize) : overrides.workers;
-    file.config = checkRunConfig({ ...file.config, workers });
-  }
+  if (overrides.workers !== undefined) file.config = checkRunConfig({ ...file.config, workers: workerCount(overrides.workers, file.config.batchSize) });
   file.config.out = dir;
   const index = await readShardIndex(file.config.data);
   const checkpointDir = runPaths(dir).checkpoint;
@@ -221,7 +218,7 @@ async function execute(
     if (checkpoint?.optimizerState && !optimizerState) log(`warning: optimizer changed since the checkpoint: its state starts afresh`);
 
     const workers = config.workers ?? 1;
-    log(`${workers} training thread${workers === 1 ? '' : 's'}, ${Math.ceil(config.batchSize / workers)} faces each per batch of ${config.batchSize}`);
+    log(workers === 1 ? `1 training thread, batch ${config.batchSize}` : `${workers} training threads sharing each batch of ${config.batchSize} (up to ${Math.ceil(config.batchSize / workers)} faces each)`);
     const options: FitOptions = {
       epochs: config.epochs,
       batchSize: config.batchSize,
