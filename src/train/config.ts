@@ -88,7 +88,7 @@ export function autoWorkerCount(batchSize: number, cores = availableParallelism(
 }
 
 /** A run's worker count as given: 'auto' resolved for its batch size, a count as it is. */
-export function workerCount<T extends number | undefined>(workers: T | 'auto', batchSize: number): T | number {
+export function workerCount(workers: number | 'auto', batchSize: number): number {
   return workers === 'auto' ? autoWorkerCount(batchSize) : workers;
 }
 
