@@ -14,17 +14,23 @@ function rangeText(kind: string, min: number, max: number): string {
   return a;
 }
 
-export function parseIntegerOption(text: string, name: string, min = -Infinity, max = Infinity): number {
+/** The integer `text` spells within [min, max], else undefined. */
+function integerIn(text: string, min: number, max: number): number | undefined {
   const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) throw expected(rangeText('integer', min, max), name, text);
+  return Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+}
+
+export function parseIntegerOption(text: string, name: string, min = -Infinity, max = Infinity): number {
+  const value = integerIn(text, min, max);
+  if (value === undefined) throw expected(rangeText('integer', min, max), name, text);
   return value;
 }
 
 /** An integer >= min, or the one word that stands for a computed default ('auto'). */
 export function parseIntegerOrWordOption<W extends string>(text: string, name: string, word: W, min = -Infinity): number | W {
   if (text.trim() === word) return word;
-  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < min) throw expected(`${rangeText('integer', min, Infinity)} or '${word}'`, name, text);
+  const value = integerIn(text, min, Infinity);
+  if (value === undefined) throw expected(`${rangeText('integer', min, Infinity)} or '${word}'`, name, text);
   return value;
 }
 
