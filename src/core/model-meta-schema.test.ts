@@ -27,7 +27,14 @@ test('a wrong field is a one-line bad_model error naming the folder and the fiel
   rejects({ ...shipped, outputs: { ageClasses: 101, gender: 'yes' } }, 'bad_model', /outputs\.gender/);
   rejects({ ...shipped, calibration: { ...shipped.calibration, readout: 'mode' } }, 'bad_model', /calibration\.readout/);
   rejects({ ...shipped, format: 'keras' }, 'bad_model', /format/);
+  rejects({ ...shipped, preprocessing: { ...shipped.preprocessing, fill: 'tile' } }, 'bad_model', /preprocessing\.fill/);
   rejects('not an object', 'bad_model', /howold.json: the file: /);
+});
+
+test("preprocessing.fill: absent means 'edge' (models made before it), 'reflect' is kept", () => {
+  const { fill: _, ...withoutFill } = shipped.preprocessing;
+  assert.equal(parseModelMeta({ ...shipped, preprocessing: withoutFill }, 'models/x').preprocessing.fill ?? 'edge', 'edge');
+  assert.equal(parseModelMeta({ ...shipped, preprocessing: { ...shipped.preprocessing, fill: 'reflect' } }, 'models/x').preprocessing.fill, 'reflect');
 });
 
 test('a howold.json from a newer howold says which version it is', () => {

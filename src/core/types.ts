@@ -66,7 +66,12 @@ export interface Preprocessing {
    * 68-landmark box; 'none': the image is already an aligned crop (see image/align.ts).
    */
   align: 'eyes' | 'landmarks' | 'none';
+  /** Outside the image the crop shows 'edge' (the edge pixels repeated; the default) or 'reflect' (see image/align.ts). */
+  fill?: CropFill;
 }
+
+/** What a face crop shows where it reaches past the image (image/align.ts). */
+export type CropFill = 'edge' | 'reflect';
 
 /** One labelled sample from any dataset reader. */
 export interface LabelledRow {

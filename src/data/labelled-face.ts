@@ -3,6 +3,7 @@
 import type { Box, DetectedFace, LabelledRow, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { alignFace, cropBox } from '../image/align.js';
+import type { CropFill } from '../core/types.js';
 import type { DecodedImage } from '../image/decode.js';
 import { iou, type DetectorMode, type FaceDetector } from '../detect/index.js';
 
@@ -14,6 +15,8 @@ export interface CropSpec {
   margin: number;
   /** Frame of detected faces (image/align.ts): 'eyes' (default) or 'landmarks'. */
   align?: 'eyes' | 'landmarks';
+  /** Outside the image, with 'detect' (image/align.ts CropFill). Default 'edge'. */
+  fill?: CropFill;
   source: FaceSource;
   /** With 'detect': when no face is found, use the whole image as an aligned crop instead of rejecting it. */
   fallbackToWhole?: boolean;
@@ -74,5 +77,5 @@ export async function cropLabelledFace(
     if (spec.fallbackToWhole) return whole();
     throw new InputError('no_face', 'no face found', row.path);
   }
-  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: spec.align ?? 'eyes' }), detected: true };
+  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: spec.align ?? 'eyes', ...(spec.fill ? { fill: spec.fill } : {}) }), detected: true };
 }

@@ -137,6 +137,47 @@ test('one shard, 2 workers: the same faces as 1 worker, byte for byte, and crop 
   }
 });
 
+test("--fill reflect: index.json records it, and UTKFace crops change only where they reach past the 200 px image", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'howold-prepare-fill-'));
+  try {
+    const names = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).sort().filter((_, i) => i % 1500 === 0);
+    const rows = names.map((name) => ({ path: join(utkface, name), age: Number.parseInt(name, 10), split: 'train' as const }));
+    const size = 48;
+    const faces = async (fill: 'edge' | 'reflect') => {
+      const out = join(dir, fill);
+      const spec = { size, margin: 1.2, align: 'landmarks' as const, fill, source: 'detect' as const, detectorMode: 'crop' as const };
+      const { index } = await prepareShards(rows, { out, format: 'utkface', source: utkface, seed: 1, shardSize: 1000, workers: 1, spec });
+      const all: Uint8Array[] = [];
+      for await (const batch of streamShards(out, { split: 'train', batchSize: 100 })) all.push(batch.faces);
+      return { index, faces: all[0]! };
+    };
+    const edge = await faces('edge');
+    const reflect = await faces('reflect');
+    assert.equal(edge.index.preprocessing.fill, 'edge');
+    assert.equal(reflect.index.preprocessing.fill, 'reflect');
+    assert.equal(reflect.faces.length, edge.faces.length);
+    const count = edge.faces.length / (size * size * 3);
+    assert.ok(count >= rows.length - 1, `${count} faces of ${rows.length}`);
+    for (let f = 0; f < count; f++) {
+      let inner = 0;
+      let outer = 0;
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const i = ((f * size + y) * size + x) * 3;
+          const differs = edge.faces[i] !== reflect.faces[i] || edge.faces[i + 1] !== reflect.faces[i + 1];
+          const centre = Math.abs(x - size / 2) < size / 4 && Math.abs(y - size / 2) < size / 4;
+          if (differs && centre) inner++;
+          if (differs && !centre) outer++;
+        }
+      }
+      assert.equal(inner, 0, `face ${f}: the middle of the crop is inside the image either way`);
+      assert.ok(outer > 0, `face ${f}: the landmark box x 1.2 reaches past the UTKFace crop`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the detector mode probe: crop for images a face fills (UTKFace read as csv), photo for group photos', async () => {
   const { chooseDetectorMode } = await import('./detector-mode.js');
   const crops = (await readdir(utkface)).filter((n) => n.endsWith('.jpg')).map((n) => join(utkface, n));

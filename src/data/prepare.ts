@@ -59,6 +59,7 @@ export function indexBase(options: Pick<PrepareOptions, 'source' | 'format' | 's
     preprocessing: {
       margin: spec.margin,
       align: spec.source === 'aligned' ? 'none' : spec.align ?? 'eyes',
+      ...(spec.source === 'detect' && spec.fill ? { fill: spec.fill } : {}),
       faceSource: spec.source,
       size: spec.size,
       ...(spec.source === 'detect' ? { detectorMode: spec.detectorMode ?? 'photo' } : {}),

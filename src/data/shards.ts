@@ -39,7 +39,7 @@ export interface ShardIndex {
   format: string;
   size: number;
   /** How the crops were made: margin, alignment and the face source ('detect', 'box' or 'aligned'). */
-  preprocessing: Pick<Preprocessing, 'margin' | 'align'> & { faceSource: string; size: number; detectorMode?: DetectorMode };
+  preprocessing: Pick<Preprocessing, 'margin' | 'align' | 'fill'> & { faceSource: string; size: number; detectorMode?: DetectorMode };
   seed: number;
   shards: number;
   count: number;

@@ -178,6 +178,31 @@ describe('alignFace geometry', () => {
     }
   });
 
+  test("fill 'reflect': outside the image the image is mirrored at its edge; inside nothing changes", () => {
+    const image = solid(8, 6, [0, 0, 0]);
+    for (let i = 0; i < image.data.length; i++) image.data[i] = (i * 37) % 256;
+    const px = (img: typeof image, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+    // Side 8 centred on the image's centre column 4, row 3: crop columns 0..7 sample image columns 0..7, rows -1..6.
+    const edge = warpSquare(image, { x: 4, y: 3 }, 0, 8, 8);
+    const reflect = warpSquare(image, { x: 4, y: 3 }, 0, 8, 8, 'reflect');
+    for (let x = 0; x < 8; x++) {
+      for (let y = 1; y < 7; y++) assert.deepEqual(px(reflect, x, y), px(edge, x, y), `inside (${x}, ${y})`);
+      // crop row 0 is image row -1: the edge repeats row 0, the mirror shows row 1
+      assert.deepEqual(px(edge, x, 0), px(image, x, 0));
+      assert.deepEqual(px(reflect, x, 0), px(image, x, 1));
+      // crop row 7 is image row 6, one past the last: the mirror shows row 4
+      assert.deepEqual(px(reflect, x, 7), px(image, x, 4));
+    }
+    // far outside, the mirror repeats with period 2 x (side - 1) and never leaves the image
+    const far = warpSquare(image, { x: 4 + 14, y: 3 }, 0, 8, 8, 'reflect');
+    assert.deepEqual(px(far, 0, 3), px(image, 0, 2)); // image column 14 = 2 x 7: back at column 0
+    assert.deepEqual(px(far, 3, 3), px(image, 3, 2)); // column 17 mirrors to 3
+    const aligned = alignFace(image, { landmarks: { leftEye: { x: 3, y: 2 }, rightEye: { x: 5, y: 2 }, nose: { x: 4, y: 3 }, mouthLeft: { x: 3, y: 4 }, mouthRight: { x: 5, y: 4 } } }, { size: 16, margin: 4, align: 'eyes', fill: 'reflect' });
+    assert.notDeepEqual(aligned.data, alignFace(image, { landmarks: { leftEye: { x: 3, y: 2 }, rightEye: { x: 5, y: 2 }, nose: { x: 4, y: 3 }, mouthLeft: { x: 3, y: 4 }, mouthRight: { x: 5, y: 4 } } }, { size: 16, margin: 4, align: 'eyes' }).data);
+    assert.throws(() => warpSquare(image, { x: 4, y: 3 }, 0, 8, 8, 'wrap' as 'edge'), /fill/);
+    assert.throws(() => alignFace(image, null, { size: 8, margin: 2, align: 'none', fill: 'tile' as 'edge' }), /spec.fill/);
+  });
+
   test('shrinking averages (no aliasing of a 1-pixel checkerboard)', () => {
     const image = solid(64, 64, [0, 0, 0]);
     for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if ((x + y) % 2 === 0) image.data.set([255, 255, 255], (y * 64 + x) * 3);

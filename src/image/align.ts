@@ -16,7 +16,7 @@
 // face-api.js gives its AgeGenderNet (the 68-point box, slightly padded, there not rotated); measured on the
 // FairFace sample its original network read 51.8% of age groups right in this frame against 49.1% in UTKFace's.
 import { checkInteger, checkNumber, checkOneOf, invalid, isPlainObject } from '../core/checks.js';
-import type { Box, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
+import type { Box, CropFill, FaceLandmarks, Point, Preprocessing, RgbImage } from '../core/types.js';
 import { isRgbImage } from '../core/rgb-image.js';
 
 export interface AlignSpec {
@@ -29,7 +29,18 @@ export interface AlignSpec {
    * the 68-landmark box; 'none': the image already is an aligned crop, resize it whole.
    */
   align: Preprocessing['align'];
+  /** What the crop shows where it reaches past the image: see CropFill. Default 'edge'. */
+  fill?: CropFill;
 }
+
+/**
+ * Pixels of a crop that fall outside the image: 'edge' repeats the nearest edge pixel (streaks); 'reflect' mirrors
+ * the image at its edge, so hair, skin and background go on. A UTKFace crop is 200 px and the 68-landmark box x 1.2
+ * reaches past it: 17% of a training crop's area on average (10th-90th percentile 10-24%, every crop), where a face
+ * in a photo shows its real surroundings.
+ */
+export type { CropFill };
+export const CROP_FILLS: readonly CropFill[] = ['edge', 'reflect'];
 
 export const DEFAULT_MARGIN = 2.45;
 /** The margin of the landmark-box frame: face-api.js pads the 68-point box by about this much. */
@@ -111,11 +122,11 @@ export function frameFor(landmarks: FaceLandmarks, align: 'eyes' | 'landmarks'):
  * align 'none' the face is ignored (may be null) and the whole image is resized (see resizeWhole).
  */
 export function alignFace(image: RgbImage, face: { landmarks: FaceLandmarks } | null, spec: AlignSpec): RgbImage {
-  const { size, margin, align } = checkSpec(spec);
+  const { size, margin, align, fill } = checkSpec(spec);
   if (align === 'none') return resizeWhole(image, size);
   if (!isPlainObject(face) || !isPlainObject(face.landmarks)) throw invalid('a face with landmarks', 'face', face);
   const frame = frameFor(face.landmarks, align);
-  return warpSquare(image, frame.centre, frame.angle, margin * frame.scale, size);
+  return warpSquare(image, frame.centre, frame.angle, margin * frame.scale, size, fill);
 }
 
 /**
@@ -154,13 +165,15 @@ export function toCrop(point: Point, centre: Point, angle: number, side: number,
 /**
  * Samples the square of side `side` (source pixels) centred on `centre` and rotated by `angle` into a size x size
  * image: bilinear, averaging round(side/size)^2 samples per output pixel (up to 4x4) when shrinking so small
- * crops do not alias, and edge pixels repeated outside the image.
+ * crops do not alias; outside the image, `fill` (edge pixels repeated, or the image mirrored at its edges).
  * Hand-written because sharp fills pixels outside the image with a constant colour, not the edge, and costs a
  * native round trip per call (rotate + extract + resize of a 200 px face to 112 px: 2.1 ms with sharp, 1.2 ms
  * here, synchronous).
  */
-export function warpSquare(image: RgbImage, centre: Point, angle: number, side: number, size: number): RgbImage {
+export function warpSquare(image: RgbImage, centre: Point, angle: number, side: number, size: number, fill: CropFill = 'edge'): RgbImage {
   checkRgbImage(image);
+  checkOneOf(fill, 'fill', CROP_FILLS);
+  const reflect = fill === 'reflect';
   checkInteger(size, 'size', 1, 4096);
   checkNumber(side, 'side', Number.MIN_VALUE);
   checkNumber(angle, 'angle');
@@ -190,6 +203,10 @@ export function warpSquare(image: RgbImage, centre: Point, angle: number, side: 
           const u = j + (sj + 0.5) / n - half;
           let x = ox + u * cos - v * sin;
           let y = oy + u * sin + v * cos;
+          if (reflect) {
+            x = mirror(x, maxX);
+            y = mirror(y, maxY);
+          }
           x = x < 0 ? 0 : x > maxX ? maxX : x;
           y = y < 0 ? 0 : y > maxY ? maxY : y;
           const x0 = Math.floor(x);
@@ -221,12 +238,22 @@ export function warpSquare(image: RgbImage, centre: Point, angle: number, side: 
   return { data: out, width: size, height: size };
 }
 
+/** `v` mirrored into [0, max] about the pixel centres 0 and max (period 2 max). */
+function mirror(v: number, max: number): number {
+  if (v >= 0 && v <= max) return v;
+  if (max === 0) return 0;
+  const period = 2 * max;
+  const m = ((v % period) + period) % period;
+  return m > max ? period - m : m;
+}
+
 function checkSpec(spec: AlignSpec): AlignSpec {
   if (!isPlainObject(spec)) throw invalid('an object {size, margin, align}', 'spec', spec);
   return {
     size: checkInteger(spec.size, 'spec.size', 1, 4096),
     margin: checkNumber(spec.margin, 'spec.margin', 0.1, 20),
     align: checkOneOf(spec.align, 'spec.align', ['eyes', 'landmarks', 'none'] as const),
+    ...(spec.fill === undefined ? {} : { fill: checkOneOf(spec.fill, 'spec.fill', CROP_FILLS) }),
   };
 }
 

@@ -96,7 +96,12 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
   const created = await newModel(config);
   // The model sees faces framed as its shards frame them, in training and after (howold.json's preprocessing).
   if (index.preprocessing.align !== 'none') {
-    created.preprocessing = { ...created.preprocessing, margin: index.preprocessing.margin, align: index.preprocessing.align };
+    created.preprocessing = {
+      ...created.preprocessing,
+      margin: index.preprocessing.margin,
+      align: index.preprocessing.align,
+      ...(index.preprocessing.fill ? { fill: index.preprocessing.fill } : {}),
+    };
   }
   const file: ConfigFile = {
     version: 1,

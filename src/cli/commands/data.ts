@@ -11,6 +11,7 @@ import type { QueuedPrepareResult } from '../../queue/index.js';
 import { readShardIndex, type ShardIndex } from '../../data/index.js';
 import type { FaceSource } from '../../data/index.js';
 import type { DetectorMode } from '../../index.js';
+import type { CropFill } from '../../core/types.js';
 import { createProgress } from '../progress.js';
 import { DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../index.js';
 
@@ -20,6 +21,7 @@ interface PrepareFlags {
   size: number;
   margin?: number;
   align: 'eyes' | 'landmarks';
+  fill?: CropFill;
   faces: FaceSource;
   fallbackWhole: boolean;
   detector?: DetectorMode;
@@ -63,6 +65,11 @@ export function register(program: Command): void {
         .choices(['eyes', 'landmarks'])
         .default('eyes'),
     )
+    .addOption(
+      new Option('--fill <how>', "what a crop shows past the image's edge: 'edge' (edge pixels repeated) or 'reflect' (the image mirrored, as a photo's surroundings would go on); see image/align.ts")
+        .choices(['edge', 'reflect'])
+        .default('edge'),
+    )
     .option('--margin <x>', `crop side as a multiple of the face scale (default ${DEFAULT_MARGIN}; with --align landmarks, of the landmark box: ${LANDMARK_BOX_MARGIN})`, (v) => parseNumberOption(v, '--margin', 0.5, 5))
     .addOption(
       new Option('--faces <source>', "where faces come from: 'detect' (detect and align), 'box' (the dataset's face box), 'aligned' (images already are aligned crops)")
@@ -102,7 +109,7 @@ export function register(program: Command): void {
           ? // BullMQ and its Redis client load only for --queue
             import('../../queue/index.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
           : prepareShards(withSplits, o);
-      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
+      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, ...(flags.fill ? { fill: flags.fill } : {}), source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
       const { spec, detector } = await resolveCropSpec(withSplits, { spec: asked, format: flags.format });
       if (detector) process.stderr.write(`detector: ${detector.mode} mode (${detector.reason})\n`);
       const result = await run({
