@@ -33,7 +33,7 @@ test('a wrong field is a one-line bad_model error naming the folder and the fiel
 
 test("preprocessing.fill: absent means 'edge' (models made before it), 'reflect' is kept", () => {
   const { fill: _, ...withoutFill } = shipped.preprocessing;
-  assert.equal(parseModelMeta({ ...shipped, preprocessing: withoutFill }, 'models/x').preprocessing.fill ?? 'edge', 'edge');
+  assert.equal(parseModelMeta({ ...shipped, preprocessing: withoutFill }, 'models/x').preprocessing.fill, undefined);
   assert.equal(parseModelMeta({ ...shipped, preprocessing: { ...shipped.preprocessing, fill: 'reflect' } }, 'models/x').preprocessing.fill, 'reflect');
 });
 

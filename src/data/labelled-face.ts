@@ -77,5 +77,5 @@ export async function cropLabelledFace(
     if (spec.fallbackToWhole) return whole();
     throw new InputError('no_face', 'no face found', row.path);
   }
-  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: spec.align ?? 'eyes', ...(spec.fill ? { fill: spec.fill } : {}) }), detected: true };
+  return { pixels: alignFace(image, face, { size: spec.size, margin: spec.margin, align: spec.align ?? 'eyes', fill: spec.fill }), detected: true };
 }

@@ -131,7 +131,7 @@ export function agePipeline(
 
   const detectAndAlign = async (image: RgbImage, options?: DetectOptions) => {
     const faces = await detector.detect(image, options);
-    return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align, ...(p.fill ? { fill: p.fill } : {}) })) };
+    return { faces, crops: faces.map((face) => alignFace(image, face, { size: p.inputSize, margin: p.margin, align: p.align, fill: p.fill })) };
   };
 
   // `options` come checked by the public call (estimator.ts, browser.ts), before any photo is decoded

@@ -96,12 +96,8 @@ export async function startRun(options: StartOptions, hooks: RunHooks = {}): Pro
   const created = await newModel(config);
   // The model sees faces framed as its shards frame them, in training and after (howold.json's preprocessing).
   if (index.preprocessing.align !== 'none') {
-    created.preprocessing = {
-      ...created.preprocessing,
-      margin: index.preprocessing.margin,
-      align: index.preprocessing.align,
-      ...(index.preprocessing.fill ? { fill: index.preprocessing.fill } : {}),
-    };
+    const { margin, align, fill } = index.preprocessing;
+    created.preprocessing = { ...created.preprocessing, margin, align, ...(fill ? { fill } : {}) };
   }
   const file: ConfigFile = {
     version: 1,

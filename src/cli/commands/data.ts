@@ -109,7 +109,7 @@ export function register(program: Command): void {
           ? // BullMQ and its Redis client load only for --queue
             import('../../queue/index.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
           : prepareShards(withSplits, o);
-      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, ...(flags.fill ? { fill: flags.fill } : {}), source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
+      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, fill: flags.fill, source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
       const { spec, detector } = await resolveCropSpec(withSplits, { spec: asked, format: flags.format });
       if (detector) process.stderr.write(`detector: ${detector.mode} mode (${detector.reason})\n`);
       const result = await run({
