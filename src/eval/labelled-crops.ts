@@ -30,7 +30,7 @@ export async function* labelledFaceCrops<R extends LabelledRow>(
         const crop = await cropLabelledFace(
           image,
           row,
-          { size, margin: p.margin, align: p.align === 'landmarks' ? 'landmarks' : 'eyes', fill: p.fill, source: 'detect', fallbackToWhole: true },
+          { size, margin: p.margin, align: p.align === 'none' ? 'eyes' : p.align, fill: p.fill, source: 'detect', fallbackToWhole: true },
           detector,
         );
         result = { row, crop };

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { ArgumentError } from '../core/errors.js';
 import type { FaceLandmarks, Point, RgbImage } from '../core/types.js';
 import { createFaceDetector, type FaceDetector } from '../detect/index.js';
-import { BOX_SCALE, DEFAULT_MARGIN, LANDMARK_BOX_PER_SCALE, alignFace, cropBox, faceFrame, landmarkBoxFrame, resizeWhole, toCrop, warpSquare } from './align.js';
+import { BOX_SCALE, DEFAULT_MARGIN, LANDMARK_BOX_PER_SCALE, alignFace, cropBox, faceApiBox, faceFrame, landmarkBoxFrame, resizeWhole, toCrop, warpSquare } from './align.js';
 import { decodeImage } from './decode.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -201,6 +201,35 @@ describe('alignFace geometry', () => {
     assert.notDeepEqual(aligned.data, alignFace(image, { landmarks: { leftEye: { x: 3, y: 2 }, rightEye: { x: 5, y: 2 }, nose: { x: 4, y: 3 }, mouthLeft: { x: 3, y: 4 }, mouthRight: { x: 5, y: 4 } } }, { size: 16, margin: 4, align: 'eyes' }).data);
     assert.throws(() => warpSquare(image, { x: 4, y: 3 }, 0, 8, 8, 'wrap' as 'edge'), /fill/);
     assert.throws(() => alignFace(image, null, { size: 8, margin: 2, align: 'none', fill: 'tile' as 'edge' }), /spec.fill/);
+  });
+
+  test("align 'faceapi': the 68-point box padded, upright, clipped to the image, centred in a black square", () => {
+    // 68 points on a tilted 40 x 20 ellipse centred at (60, 50): the box is its bounding box, whatever the tilt
+    const points: Point[] = Array.from({ length: 68 }, (_, i) => rotate({ x: 60 + 20 * Math.cos((i / 68) * 2 * Math.PI), y: 50 + 10 * Math.sin((i / 68) * 2 * Math.PI) }, { x: 60, y: 50 }, 0.3));
+    const landmarks = { leftEye: points[36]!, rightEye: points[45]!, nose: points[30]!, mouthLeft: points[48]!, mouthRight: points[54]!, points };
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const p of points) [x0, y0, x1, y1] = [Math.min(x0, p.x), Math.min(y0, p.y), Math.max(x1, p.x), Math.max(y1, p.y)];
+    const box = faceApiBox(landmarks, 1.2, 200, 200);
+    const [w, h] = [x1 - x0, y1 - y0];
+    assert.ok(Math.abs(box.x - (x0 - 0.1 * w)) < 1e-9 && Math.abs(box.width - 1.2 * w) < 1e-9 && Math.abs(box.height - 1.2 * h) < 1e-9, JSON.stringify(box));
+    // clipped at the image's edges
+    const clipped = faceApiBox(landmarks, 1.2, 70, 55);
+    assert.deepEqual([clipped.x, clipped.y], [box.x, box.y]);
+    assert.ok(Math.abs(clipped.x + clipped.width - 70) < 1e-9 && Math.abs(clipped.y + clipped.height - 55) < 1e-9);
+    // the crop: upright (a vertical bar stays vertical), the box's shorter side padded with black, grey inside
+    const image = solid(200, 200, [128, 128, 128]);
+    for (let y = 0; y < 200; y++) image.data.set([255, 0, 0], (y * 200 + 60) * 3);
+    const crop = alignFace(image, { landmarks }, { size: 64, margin: 1.2, align: 'faceapi' });
+    const at = (x: number, y: number) => [...crop.data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3)];
+    const barColumns = (y: number) => Array.from({ length: 64 }, (_, x) => x).filter((x) => at(x, y)[0]! > 180 && at(x, y)[1]! < 80);
+    assert.deepEqual(barColumns(28), barColumns(36), 'not turned with the eyes');
+    assert.ok(box.width > box.height);
+    assert.deepEqual(at(5, 1), [0, 0, 0], 'black above the wide box');
+    assert.deepEqual(at(5, 32), [128, 128, 128], 'the image inside it');
+    // a face at the image's corner: black past the edge, where 'landmarks' repeats the edge
+    const corner = alignFace(solid(70, 55, [128, 128, 128]), { landmarks }, { size: 64, margin: 1.2, align: 'faceapi' });
+    assert.deepEqual([...corner.data.subarray((63 * 64 + 63) * 3, (63 * 64 + 63) * 3 + 3)], [0, 0, 0]);
+    assert.throws(() => faceApiBox(landmarks, 1.2, 10, 10), /inside the image/);
   });
 
   test('shrinking averages (no aliasing of a 1-pixel checkerboard)', () => {

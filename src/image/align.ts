@@ -26,7 +26,8 @@ export interface AlignSpec {
   margin: number;
   /**
    * 'eyes': rotate so the eyes are level, side = margin x face scale; 'landmarks': eye-level too, side = margin x
-   * the 68-landmark box; 'none': the image already is an aligned crop, resize it whole.
+   * the 68-landmark box; 'faceapi': face-api.js's crop (faceApiBox: that box upright, black around it); 'none': the
+   * image already is an aligned crop, resize it whole.
    */
   align: Preprocessing['align'];
   /** What the crop shows where it reaches past the image: see CropFill. Default 'edge'. */
@@ -111,6 +112,44 @@ export function landmarkBoxFrame(landmarks: FaceLandmarks): FaceFrame {
   return { centre: { x: u * cos - v * sin, y: u * sin + v * cos }, angle: eyeFrame.angle, scale: side };
 }
 
+/**
+ * face-api.js's own frame for its AgeGenderNet (FaceLandmarks.align, extractFaces, padToSquare): the box around the
+ * 68 points in image axes (not turned), padded by (margin - 1) of its width and height, clipped to the image, and
+ * centred in a black square of its longer side. Faces with only the five named points use the five-point frame's
+ * box (LANDMARK_BOX_PER_SCALE), upright.
+ */
+export function faceApiBox(landmarks: FaceLandmarks, margin: number, width: number, height: number): Box {
+  let box: Box;
+  const points = landmarks.points;
+  if (Array.isArray(points) && points.length >= 3) {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const p of points) {
+      if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', 'landmarks.points[]', p);
+      x0 = Math.min(x0, p.x);
+      y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x);
+      y1 = Math.max(y1, p.y);
+    }
+    box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  } else {
+    const f = faceFrame(landmarks);
+    const side = f.scale * LANDMARK_BOX_PER_SCALE;
+    box = { x: f.centre.x - side / 2, y: f.centre.y - side / 2, width: side, height: side };
+  }
+  if (!(box.width > 0 && box.height > 0)) throw invalid('landmarks with distinct points', 'landmarks.points', 'degenerate points');
+  const padX = ((margin - 1) / 2) * box.width;
+  const padY = ((margin - 1) / 2) * box.height;
+  const x = Math.max(0, box.x - padX);
+  const y = Math.max(0, box.y - padY);
+  const right = Math.min(width, box.x + box.width + padX);
+  const bottom = Math.min(height, box.y + box.height + padY);
+  if (!(right > x && bottom > y)) throw invalid('a face inside the image', 'face', 'landmarks outside the image');
+  return { x, y, width: right - x, height: bottom - y };
+}
+
 /** The frame alignFace crops for `align` ('eyes' or 'landmarks'). */
 export function frameFor(landmarks: FaceLandmarks, align: 'eyes' | 'landmarks'): FaceFrame {
   return align === 'landmarks' ? landmarkBoxFrame(landmarks) : faceFrame(landmarks);
@@ -125,6 +164,11 @@ export function alignFace(image: RgbImage, face: { landmarks: FaceLandmarks } | 
   const { size, margin, align, fill } = checkSpec(spec);
   if (align === 'none') return resizeWhole(image, size);
   if (!isPlainObject(face) || !isPlainObject(face.landmarks)) throw invalid('a face with landmarks', 'face', face);
+  if (align === 'faceapi') {
+    const box = faceApiBox(face.landmarks, margin, image.width, image.height);
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    return warpSquare(image, centre, 0, Math.max(box.width, box.height), size, fill, box);
+  }
   const frame = frameFor(face.landmarks, align);
   return warpSquare(image, frame.centre, frame.angle, margin * frame.scale, size, fill);
 }
@@ -165,12 +209,21 @@ export function toCrop(point: Point, centre: Point, angle: number, side: number,
 /**
  * Samples the square of side `side` (source pixels) centred on `centre` and rotated by `angle` into a size x size
  * image: bilinear, averaging round(side/size)^2 samples per output pixel (up to 4x4) when shrinking so small
- * crops do not alias; outside the image, `fill` (edge pixels repeated, or the image mirrored at its edges).
+ * crops do not alias; outside the image, `fill` (edge pixels repeated, or the image mirrored at its edges); with
+ * `clip`, black outside that box (face-api's padding).
  * Hand-written because sharp fills pixels outside the image with a constant colour, not the edge, and costs a
  * native round trip per call (rotate + extract + resize of a 200 px face to 112 px: 2.1 ms with sharp, 1.2 ms
  * here, synchronous).
  */
-export function warpSquare(image: RgbImage, centre: Point, angle: number, side: number, size: number, fill: CropFill = 'edge'): RgbImage {
+export function warpSquare(
+  image: RgbImage,
+  centre: Point,
+  angle: number,
+  side: number,
+  size: number,
+  fill: CropFill = 'edge',
+  clip?: Box,
+): RgbImage {
   checkRgbImage(image);
   checkOneOf(fill, 'fill', CROP_FILLS);
   const reflect = fill === 'reflect';
@@ -203,6 +256,8 @@ export function warpSquare(image: RgbImage, centre: Point, angle: number, side: 
           const u = j + (sj + 0.5) / n - half;
           let x = ox + u * cos - v * sin;
           let y = oy + u * sin + v * cos;
+          // pixel k's centre is at k here, so k covers [k - 0.5, k + 0.5) of the box's coordinates
+          if (clip && (x + 0.5 < clip.x || y + 0.5 < clip.y || x + 0.5 > clip.x + clip.width || y + 0.5 > clip.y + clip.height)) continue;
           if (reflect) {
             x = mirror(x, maxX);
             y = mirror(y, maxY);
@@ -252,7 +307,7 @@ function checkSpec(spec: AlignSpec): AlignSpec {
   return {
     size: checkInteger(spec.size, 'spec.size', 1, 4096),
     margin: checkNumber(spec.margin, 'spec.margin', 0.1, 20),
-    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'landmarks', 'none'] as const),
+    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'landmarks', 'faceapi', 'none'] as const),
     ...(spec.fill === undefined ? {} : { fill: checkOneOf(spec.fill, 'spec.fill', CROP_FILLS) }),
   };
 }

@@ -11,16 +11,16 @@ import type { QueuedPrepareResult } from '../../queue/index.js';
 import { readShardIndex, type ShardIndex } from '../../data/index.js';
 import type { FaceSource } from '../../data/index.js';
 import type { DetectorMode } from '../../index.js';
-import type { CropFill } from '../../core/types.js';
+import type { CropFill } from '../../index.js';
 import { createProgress } from '../progress.js';
-import { DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../index.js';
+import { CROP_FILLS, DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../index.js';
 
 interface PrepareFlags {
   format: DatasetFormat;
   out: string;
   size: number;
   margin?: number;
-  align: 'eyes' | 'landmarks';
+  align: 'eyes' | 'landmarks' | 'faceapi';
   fill?: CropFill;
   faces: FaceSource;
   fallbackWhole: boolean;
@@ -61,13 +61,13 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder for the shards')
     .option('--size <n>', 'side of the square crops, pixels', (v) => parseIntegerOption(v, '--size', 16, 512), 112)
     .addOption(
-      new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing) or 'landmarks' (the 68-landmark box, face-api's); see image/align.ts")
-        .choices(['eyes', 'landmarks'])
+      new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing) 'landmarks' (the 68-landmark box, turned with the eyes) or 'faceapi' (that box as face-api.js cuts it: not turned, black where it leaves the image or the square); see image/align.ts")
+        .choices(['eyes', 'landmarks', 'faceapi'])
         .default('eyes'),
     )
     .addOption(
       new Option('--fill <how>', "what a crop shows past the image's edge: 'edge' (edge pixels repeated) or 'reflect' (the image mirrored, as a photo's surroundings would go on); see image/align.ts")
-        .choices(['edge', 'reflect'])
+        .choices([...CROP_FILLS])
         .default('edge'),
     )
     .option('--margin <x>', `crop side as a multiple of the face scale (default ${DEFAULT_MARGIN}; with --align landmarks, of the landmark box: ${LANDMARK_BOX_MARGIN})`, (v) => parseNumberOption(v, '--margin', 0.5, 5))
@@ -109,7 +109,7 @@ export function register(program: Command): void {
           ? // BullMQ and its Redis client load only for --queue
             import('../../queue/index.js').then(({ submitPrepare }) => submitPrepare(withSplits, { ...o, url: flags.queue! }))
           : prepareShards(withSplits, o);
-      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'landmarks' ? LANDMARK_BOX_MARGIN : DEFAULT_MARGIN), align: flags.align, fill: flags.fill, source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
+      const asked: CropSpec = { size: flags.size, margin: flags.margin ?? (flags.align === 'eyes' ? DEFAULT_MARGIN : LANDMARK_BOX_MARGIN), align: flags.align, fill: flags.fill, source: flags.faces, fallbackToWhole: flags.fallbackWhole, ...(flags.detector ? { detectorMode: flags.detector } : {}) };
       const { spec, detector } = await resolveCropSpec(withSplits, { spec: asked, format: flags.format });
       if (detector) process.stderr.write(`detector: ${detector.mode} mode (${detector.reason})\n`);
       const result = await run({
