@@ -81,6 +81,24 @@ export function faceFrame(landmarks: FaceLandmarks): FaceFrame {
   };
 }
 
+/** The box around `points` in coordinates along (u = x cos + y sin) and across (v) the direction (cos, sin). */
+function pointBounds(points: Point[], cos = 1, sin = 0): Box {
+  let minU = Infinity;
+  let maxU = -Infinity;
+  let minV = Infinity;
+  let maxV = -Infinity;
+  for (const p of points) {
+    if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', 'landmarks.points[]', p);
+    const u = p.x * cos + p.y * sin;
+    const v = -p.x * sin + p.y * cos;
+    minU = Math.min(minU, u);
+    maxU = Math.max(maxU, u);
+    minV = Math.min(minV, v);
+    maxV = Math.max(maxV, v);
+  }
+  return { x: minU, y: minV, width: maxU - minU, height: maxV - minV };
+}
+
 /**
  * The landmark-box frame (see above): centre and longer side (as `scale`) of the box around the 68 points in the
  * eye-level frame. Without the 68 points, the five-point frame with its scale times LANDMARK_BOX_PER_SCALE.
@@ -91,24 +109,11 @@ export function landmarkBoxFrame(landmarks: FaceLandmarks): FaceFrame {
   if (!Array.isArray(points) || points.length < 3) return { ...eyeFrame, scale: eyeFrame.scale * LANDMARK_BOX_PER_SCALE };
   const cos = Math.cos(eyeFrame.angle);
   const sin = Math.sin(eyeFrame.angle);
-  let minU = Infinity;
-  let maxU = -Infinity;
-  let minV = Infinity;
-  let maxV = -Infinity;
-  for (const p of points) {
-    if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', 'landmarks.points[]', p);
-    // coordinates along the eye line (u) and across it (v)
-    const u = p.x * cos + p.y * sin;
-    const v = -p.x * sin + p.y * cos;
-    minU = Math.min(minU, u);
-    maxU = Math.max(maxU, u);
-    minV = Math.min(minV, v);
-    maxV = Math.max(maxV, v);
-  }
-  const side = Math.max(maxU - minU, maxV - minV);
+  const b = pointBounds(points, cos, sin);
+  const side = Math.max(b.width, b.height);
   if (!(side > 0)) throw invalid('landmarks with distinct points', 'landmarks.points', 'degenerate points');
-  const u = (minU + maxU) / 2;
-  const v = (minV + maxV) / 2;
+  const u = b.x + b.width / 2;
+  const v = b.y + b.height / 2;
   return { centre: { x: u * cos - v * sin, y: u * sin + v * cos }, angle: eyeFrame.angle, scale: side };
 }
 
@@ -122,18 +127,7 @@ export function faceApiBox(landmarks: FaceLandmarks, margin: number, width: numb
   let box: Box;
   const points = landmarks.points;
   if (Array.isArray(points) && points.length >= 3) {
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (const p of points) {
-      if (!isPlainObject(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw invalid('a point {x, y}', 'landmarks.points[]', p);
-      x0 = Math.min(x0, p.x);
-      y0 = Math.min(y0, p.y);
-      x1 = Math.max(x1, p.x);
-      y1 = Math.max(y1, p.y);
-    }
-    box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    box = pointBounds(points);
   } else {
     const f = faceFrame(landmarks);
     const side = f.scale * LANDMARK_BOX_PER_SCALE;
