@@ -151,8 +151,20 @@ test('howold predict: exit code 0 when some files work, 1 when none do; --json o
   assert.match(failed.stderr, /1 file: 0 ok, 1 failed \(not_an_image 1\)/);
 });
 
+/** A 4-year-old's and a 40-year-old's UTKFace crops side by side on a grey photo: one clear child, one clear adult. */
+async function childAndAdult(): Promise<string> {
+  const utkface = path.resolve(repoRoot, '../shared/datasets/utkface');
+  const [child, adult] = ['4_0_0_20161219192808843.jpg.chip.jpg', '40_0_0_20170104165249089.jpg.chip.jpg'].map((n) => path.join(utkface, n));
+  const photo = path.join(dir, 'child-and-adult.jpg');
+  await sharp({ create: { width: 520, height: 280, channels: 3, background: '#707070' } })
+    .composite([{ input: child!, left: 40, top: 40 }, { input: adult!, left: 280, top: 40 }])
+    .jpeg({ quality: 92 })
+    .toFile(photo);
+  return photo;
+}
+
 test('predict --under 18: P(under 18) per face in the text, JSON and CSV, read from the face\'s distribution', async () => {
-  const photo = path.join(groupPhotos, '2008_001009.jpg');
+  const photo = await childAndAdult();
   const text = collect();
   await runPredict([photo], { under: 18, progress: false }, text, collect(), estimator);
   const lines = text.text.trim().split('\n');
