@@ -20,7 +20,7 @@ const schema = z.object({
     mean: rgb,
     std: rgb.refine((s) => s.every((v) => v > 0), 'std must be > 0'),
     margin: z.number().positive().max(10),
-    align: z.enum(['eyes', 'landmarks', 'faceapi', 'none']),
+    align: z.enum(['eyes', 'landmarks', 'faceapi', 'faceapi-level', 'none']),
     fill: z.enum(['edge', 'reflect']).optional(),
   }),
   outputs: z.object({ ageClasses: z.int().min(2).max(1000), gender: z.boolean() }),

@@ -63,10 +63,10 @@ export interface Preprocessing {
   margin: number;
   /**
    * 'eyes': rotate so the eyes are level, framed by eyes and mouth; 'landmarks': eye-level, framed by the
-   * 68-landmark box; 'faceapi': that box upright, as face-api.js cuts it; 'none': the image is already an aligned
-   * crop (see image/align.ts).
+   * 68-landmark box; 'faceapi': that box upright, as face-api.js cuts it; 'faceapi-level': the same crop turned so
+   * the eyes are level; 'none': the image is already an aligned crop (see image/align.ts).
    */
-  align: 'eyes' | 'landmarks' | 'faceapi' | 'none';
+  align: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level' | 'none';
   /** Outside the image the crop shows 'edge' (the edge pixels repeated; the default) or 'reflect' (see image/align.ts). */
   fill?: CropFill;
 }

@@ -14,7 +14,7 @@ export interface CropSpec {
   size: number;
   margin: number;
   /** Frame of detected faces (image/align.ts): 'eyes' (default) or 'landmarks'. */
-  align?: 'eyes' | 'landmarks' | 'faceapi';
+  align?: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level';
   /** Outside the image, with 'detect' (image/align.ts CropFill). Default 'edge'. */
   fill?: CropFill;
   source: FaceSource;

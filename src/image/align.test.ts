@@ -232,6 +232,50 @@ describe('alignFace geometry', () => {
     assert.throws(() => faceApiBox(landmarks, 1.2, 10, 10), /inside the image/);
   });
 
+  test("align 'faceapi-level': face-api's crop turned with the eyes; the same as 'faceapi' when they are level", () => {
+    // an upright face: eyes level, 68 points on a 40 x 50 ellipse around (100, 100)
+    const centre = { x: 100, y: 100 };
+    const upright = {
+      leftEye: { x: 90, y: 92 }, rightEye: { x: 110, y: 92 }, nose: { x: 100, y: 102 }, mouthLeft: { x: 93, y: 114 }, mouthRight: { x: 107, y: 114 },
+      points: Array.from({ length: 68 }, (_, i) => ({ x: 100 + 20 * Math.cos((i / 68) * 2 * Math.PI), y: 100 + 25 * Math.sin((i / 68) * 2 * Math.PI) })),
+    };
+    const turn = (angle: number) => ({
+      ...Object.fromEntries((['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const).map((k) => [k, rotate(upright[k], centre, angle)])),
+      points: upright.points.map((p) => rotate(p, centre, angle)),
+    }) as typeof upright;
+    const photo = (landmarks: typeof upright) => {
+      const image = solid(200, 200, [128, 128, 128]);
+      dot(image, landmarks.leftEye, [255, 0, 0]);
+      dot(image, landmarks.rightEye, [0, 255, 0]);
+      dot(image, { x: (landmarks.mouthLeft.x + landmarks.mouthRight.x) / 2, y: (landmarks.mouthLeft.y + landmarks.mouthRight.y) / 2 }, [0, 0, 255]);
+      return image;
+    };
+    const spec = { size: 64, margin: 1.2, align: 'faceapi-level' as const };
+    assert.deepEqual(alignFace(photo(upright), { landmarks: upright }, spec).data, alignFace(photo(upright), { landmarks: upright }, { ...spec, align: 'faceapi' }).data, 'level eyes: the same pixels');
+
+    const tilted = turn(0.35);
+    const level = alignFace(photo(tilted), { landmarks: tilted }, spec);
+    const reference = alignFace(photo(upright), { landmarks: upright }, { ...spec, align: 'faceapi' });
+    for (const rgb of [[255, 0, 0], [0, 255, 0], [0, 0, 255]] as [number, number, number][]) {
+      const [a, b] = [centroid(level, rgb), centroid(reference, rgb)];
+      assert.ok(Math.hypot(a.x - b.x, a.y - b.y) < 0.6, `${rgb}: ${JSON.stringify(a)} in the turned face, ${JSON.stringify(b)} upright`);
+    }
+    // upright, the same tilted face's crop is wider and shows the eyes at different heights
+    const plain = alignFace(photo(tilted), { landmarks: tilted }, { ...spec, align: 'faceapi' });
+    assert.ok(Math.abs(centroid(plain, [255, 0, 0]).y - centroid(plain, [0, 255, 0]).y) > 5);
+    // the box, in the turned axes, is the upright face's box
+    const box = faceApiBox(tilted, 1.2, 200, 200, faceFrame(tilted).angle);
+    const uprightBox = faceApiBox(upright, 1.2, 200, 200);
+    assert.ok(Math.abs(box.width - uprightBox.width) < 1e-9 && Math.abs(box.height - uprightBox.height) < 1e-9, JSON.stringify([box, uprightBox]));
+
+    // at the image's corner: black where the turned square leaves the image
+    const cornered = { ...tilted, points: tilted.points.map((p) => ({ x: p.x - 85, y: p.y - 85 })) };
+    for (const k of ['leftEye', 'rightEye', 'nose', 'mouthLeft', 'mouthRight'] as const) cornered[k] = { x: tilted[k].x - 85, y: tilted[k].y - 85 };
+    const edge = alignFace(solid(200, 200, [128, 128, 128]), { landmarks: cornered }, spec);
+    assert.deepEqual([...edge.data.subarray(0, 3)], [0, 0, 0], 'black past the image');
+    assert.deepEqual([...edge.data.subarray((40 * 64 + 40) * 3, (40 * 64 + 40) * 3 + 3)], [128, 128, 128], 'the image inside it');
+  });
+
   test('shrinking averages (no aliasing of a 1-pixel checkerboard)', () => {
     const image = solid(64, 64, [0, 0, 0]);
     for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if ((x + y) % 2 === 0) image.data.set([255, 255, 255], (y * 64 + x) * 3);

@@ -20,7 +20,7 @@ interface PrepareFlags {
   out: string;
   size: number;
   margin?: number;
-  align: 'eyes' | 'landmarks' | 'faceapi';
+  align: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level';
   fill?: CropFill;
   faces: FaceSource;
   fallbackWhole: boolean;
@@ -61,8 +61,8 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder for the shards')
     .option('--size <n>', 'side of the square crops, pixels', (v) => parseIntegerOption(v, '--size', 16, 512), 112)
     .addOption(
-      new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing) 'landmarks' (the 68-landmark box, turned with the eyes) or 'faceapi' (that box as face-api.js cuts it: not turned, black where it leaves the image or the square); see image/align.ts")
-        .choices(['eyes', 'landmarks', 'faceapi'])
+      new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing), 'landmarks' (the 68-landmark box, turned with the eyes), 'faceapi' (that box as face-api.js cuts it: not turned, black where it leaves the image or the square) or 'faceapi-level' (the same, turned so the eyes are level); see image/align.ts")
+        .choices(['eyes', 'landmarks', 'faceapi', 'faceapi-level'])
         .default('eyes'),
     )
     .addOption(
