@@ -13,7 +13,7 @@ export type FaceSource = 'detect' | 'box' | 'aligned';
 export interface CropSpec {
   size: number;
   margin: number;
-  /** Frame of detected faces (image/align.ts): 'eyes' (default) or 'landmarks'. */
+  /** Frame of detected faces (image/align.ts AlignSpec): 'eyes' (default), 'landmarks', 'faceapi' or 'faceapi-level'. */
   align?: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level';
   /** Outside the image, with 'detect' (image/align.ts CropFill). Default 'edge'. */
   fill?: CropFill;
