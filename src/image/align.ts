@@ -100,6 +100,11 @@ function pointBounds(points: Point[], cos = 1, sin = 0): Box {
   return { x: minU, y: minV, width: maxU - minU, height: maxV - minV };
 }
 
+/** The image point at (u, v) of pointBounds' turned axes. */
+function fromTurnedAxes(u: number, v: number, cos: number, sin: number): Point {
+  return { x: u * cos - v * sin, y: u * sin + v * cos };
+}
+
 /**
  * The landmark-box frame (see above): centre and longer side (as `scale`) of the box around the 68 points in the
  * eye-level frame. Without the 68 points, the five-point frame with its scale times LANDMARK_BOX_PER_SCALE.
@@ -113,9 +118,7 @@ export function landmarkBoxFrame(landmarks: FaceLandmarks): FaceFrame {
   const b = pointBounds(points, cos, sin);
   const side = Math.max(b.width, b.height);
   if (!(side > 0)) throw invalid('landmarks with distinct points', 'landmarks.points', 'degenerate points');
-  const u = b.x + b.width / 2;
-  const v = b.y + b.height / 2;
-  return { centre: { x: u * cos - v * sin, y: u * sin + v * cos }, angle: eyeFrame.angle, scale: side };
+  return { centre: fromTurnedAxes(b.x + b.width / 2, b.y + b.height / 2, cos, sin), angle: eyeFrame.angle, scale: side };
 }
 
 /**
@@ -138,9 +141,8 @@ export function faceApiBox(landmarks: FaceLandmarks, margin: number, width: numb
   } else {
     const f = faceFrame(landmarks);
     const side = f.scale * LANDMARK_BOX_PER_SCALE;
-    const u = f.centre.x * cos + f.centre.y * sin;
-    const v = -f.centre.x * sin + f.centre.y * cos;
-    box = { x: u - side / 2, y: v - side / 2, width: side, height: side };
+    const c = pointBounds([f.centre], cos, sin);
+    box = { x: c.x - side / 2, y: c.y - side / 2, width: side, height: side };
   }
   if (!(box.width > 0 && box.height > 0)) throw invalid('landmarks with distinct points', 'landmarks.points', 'degenerate points');
   const image = angle === 0 ? { x: 0, y: 0, width, height } : pointBounds([{ x: 0, y: 0 }, { x: width, y: 0 }, { x: 0, y: height }, { x: width, y: height }], cos, sin);
@@ -171,11 +173,7 @@ export function alignFace(image: RgbImage, face: { landmarks: FaceLandmarks } | 
   if (align === 'faceapi' || align === 'faceapi-level') {
     const angle = align === 'faceapi-level' ? faceFrame(face.landmarks).angle : 0;
     const box = faceApiBox(face.landmarks, margin, image.width, image.height, angle);
-    const u = box.x + box.width / 2;
-    const v = box.y + box.height / 2;
-    const cos = Math.cos(angle);
-    const sin = Math.sin(angle);
-    const centre = { x: u * cos - v * sin, y: u * sin + v * cos };
+    const centre = fromTurnedAxes(box.x + box.width / 2, box.y + box.height / 2, Math.cos(angle), Math.sin(angle));
     return warpSquare(image, centre, angle, Math.max(box.width, box.height), size, fill, box);
   }
   const frame = frameFor(face.landmarks, align);
