@@ -71,7 +71,7 @@ export {
   type DecodeOptions,
   type ImageInput,
 } from './image/decode.js';
-export { alignFace, cropBox, faceApiBox, CROP_FILLS, DEFAULT_MARGIN, LANDMARK_BOX_MARGIN, type AlignSpec, type CropFill } from './image/align.js';
+export { alignFace, cropBox, faceApiBox, CROP_FILLS, FACE_ALIGNS, DEFAULT_MARGIN, LANDMARK_BOX_MARGIN, type AlignSpec, type CropFill } from './image/align.js';
 export { toPhotoPixels, type DecodedImage } from './image/photo-pixels.js';
 
 export {

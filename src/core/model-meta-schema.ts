@@ -2,7 +2,9 @@
 // foreign file fails at load with the field that is wrong, not later as NaN ages. No Node imports: the browser
 // entry shares it.
 import { z } from 'zod';
+import { FACE_ALIGNS } from '../image/align.js';
 import { HowoldError } from './errors.js';
+import type { Preprocessing } from './types.js';
 import type { ModelMeta } from './model-meta.js';
 
 /** The howold.json version this howold reads. */
@@ -20,7 +22,7 @@ const schema = z.object({
     mean: rgb,
     std: rgb.refine((s) => s.every((v) => v > 0), 'std must be > 0'),
     margin: z.number().positive().max(10),
-    align: z.enum(['eyes', 'landmarks', 'faceapi', 'faceapi-level', 'none']),
+    align: z.enum(FACE_ALIGNS as [Preprocessing['align'], ...Preprocessing['align'][]]),
     fill: z.enum(['edge', 'reflect']).optional(),
   }),
   outputs: z.object({ ageClasses: z.int().min(2).max(1000), gender: z.boolean() }),

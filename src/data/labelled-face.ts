@@ -1,6 +1,6 @@
 // Picks and crops THE labelled face of a dataset image: the one path shared by `data prepare` and `eval`,
 // so a model is evaluated on crops made exactly like the ones it was trained on.
-import type { Box, DetectedFace, LabelledRow, RgbImage } from '../core/types.js';
+import type { Box, DetectedFace, LabelledRow, Preprocessing, RgbImage } from '../core/types.js';
 import { InputError } from '../core/errors.js';
 import { alignFace, cropBox } from '../image/align.js';
 import type { CropFill } from '../core/types.js';
@@ -14,7 +14,7 @@ export interface CropSpec {
   size: number;
   margin: number;
   /** Frame of detected faces (image/align.ts AlignSpec): 'eyes' (default), 'landmarks', 'faceapi' or 'faceapi-level'. */
-  align?: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level';
+  align?: Exclude<Preprocessing['align'], 'none'>;
   /** Outside the image, with 'detect' (image/align.ts CropFill). Default 'edge'. */
   fill?: CropFill;
   source: FaceSource;

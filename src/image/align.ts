@@ -43,6 +43,8 @@ export interface AlignSpec {
  */
 export type { CropFill };
 export const CROP_FILLS: readonly CropFill[] = ['edge', 'reflect'];
+/** Every `preprocessing.align` (see AlignSpec.align); the one list the schema, the checks and the CLI read. */
+export const FACE_ALIGNS: readonly Preprocessing['align'][] = ['eyes', 'landmarks', 'faceapi', 'faceapi-level', 'none'];
 
 export const DEFAULT_MARGIN = 2.45;
 /** The margin of the landmark-box frame: face-api.js pads the 68-point box by about this much. */
@@ -325,7 +327,7 @@ function checkSpec(spec: AlignSpec): AlignSpec {
   return {
     size: checkInteger(spec.size, 'spec.size', 1, 4096),
     margin: checkNumber(spec.margin, 'spec.margin', 0.1, 20),
-    align: checkOneOf(spec.align, 'spec.align', ['eyes', 'landmarks', 'faceapi', 'faceapi-level', 'none'] as const),
+    align: checkOneOf(spec.align, 'spec.align', FACE_ALIGNS),
     ...(spec.fill === undefined ? {} : { fill: checkOneOf(spec.fill, 'spec.fill', CROP_FILLS) }),
   };
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { HowoldError } from '../../index.js';
+import { FACE_ALIGNS, HowoldError } from '../../index.js';
 import { testSplitManifest } from '../../report/index.js';
 import { Command, Option } from 'commander';
 import { parseIntegerOption, parseNumberOption } from '../options.js';
@@ -11,7 +11,7 @@ import type { QueuedPrepareResult } from '../../queue/index.js';
 import { readShardIndex, type ShardIndex } from '../../data/index.js';
 import type { FaceSource } from '../../data/index.js';
 import type { DetectorMode } from '../../index.js';
-import type { CropFill } from '../../index.js';
+import type { CropFill, Preprocessing } from '../../index.js';
 import { createProgress } from '../progress.js';
 import { CROP_FILLS, DEFAULT_MARGIN, LANDMARK_BOX_MARGIN } from '../../index.js';
 
@@ -20,7 +20,7 @@ interface PrepareFlags {
   out: string;
   size: number;
   margin?: number;
-  align: 'eyes' | 'landmarks' | 'faceapi' | 'faceapi-level';
+  align: Exclude<Preprocessing['align'], 'none'>;
   fill?: CropFill;
   faces: FaceSource;
   fallbackWhole: boolean;
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--size <n>', 'side of the square crops, pixels', (v) => parseIntegerOption(v, '--size', 16, 512), 112)
     .addOption(
       new Option('--align <frame>', "frame of detected faces: 'eyes' (UTKFace's framing), 'landmarks' (the 68-landmark box, turned with the eyes), 'faceapi' (that box as face-api.js cuts it: not turned, black where it leaves the image or the square) or 'faceapi-level' (the same, turned so the eyes are level); see image/align.ts")
-        .choices(['eyes', 'landmarks', 'faceapi', 'faceapi-level'])
+        .choices(FACE_ALIGNS.filter((a) => a !== 'none'))
         .default('eyes'),
     )
     .addOption(
