@@ -52,15 +52,35 @@ export function writeNetInput(
   const stride = image.width * 3;
 
   if (side === size) {
-    let o = offset;
+    // No resize: each row is a run of image pixels between the padding (the SSD input of a 512 px photo).
+    const pad0 = -m0 * inv;
+    const pad1 = -m1 * inv;
+    const pad2 = -m2 * inv;
+    let first = 0;
+    while (first < size && colOf(first) < 0) first++;
+    let end = first;
+    while (end < size && colOf(end) >= 0) end++;
+    const fill = (from: number, to: number) => {
+      for (let j = from; j < to; j += 3) {
+        out[j] = pad0;
+        out[j + 1] = pad1;
+        out[j + 2] = pad2;
+      }
+    };
     for (let y = 0; y < size; y++) {
       const r = rowOf(y);
-      for (let x = 0; x < size; x++, o += 3) {
-        const c = colOf(x);
-        const i = r >= 0 && c >= 0 ? r * stride + c * 3 : -1;
-        out[o] = ((i >= 0 ? data[i]! : 0) - m0) * inv;
-        out[o + 1] = ((i >= 0 ? data[i + 1]! : 0) - m1) * inv;
-        out[o + 2] = ((i >= 0 ? data[i + 2]! : 0) - m2) * inv;
+      const o = offset + y * size * 3;
+      if (r < 0) {
+        fill(o, o + 3 * size);
+        continue;
+      }
+      fill(o, o + 3 * first);
+      fill(o + 3 * end, o + 3 * size);
+      let i = r * stride + colOf(first) * 3;
+      for (let j = o + 3 * first, stop = o + 3 * end; j < stop; j += 3, i += 3) {
+        out[j] = (data[i]! - m0) * inv;
+        out[j + 1] = (data[i + 1]! - m1) * inv;
+        out[j + 2] = (data[i + 2]! - m2) * inv;
       }
     }
     return;

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { InputError } from '../core/errors.js';
-import { decodeImage, encodeImage } from './decode.js';
+import { decodeImage, encodeImage, isSrgbProfile } from './decode.js';
 import { bitFlip, WARNING_FLIP_SEEDS, withJpegSize } from '../../test/fuzz/corpus.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -165,5 +165,36 @@ describe('decodeImage refuses bad input with one line naming the file', () => {
     const png = readFileSync(astronaut);
     await rejects(png, 'too_large', /over the limit of 1 kB/, undefined, { maxBytes: 1024 });
     await rejects(astronaut, 'too_large', /over the limit of 1 kB/, undefined, { maxBytes: 1024 });
+  });
+});
+
+describe('embedded colour profiles', () => {
+  /** sharp's own colour-managed decode: every embedded profile converted to sRGB. */
+  const managed = async (bytes: Buffer) => sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer();
+  const unmanaged = async (bytes: Buffer) => sharp(bytes, { ignoreIcc: true }).removeAlpha().toColourspace('srgb').raw().toBuffer();
+
+  test('an sRGB profile skips the transform and gives the same pixels bit for bit', async () => {
+    const tagged = [
+      ['examples/astronaut.png (IEC61966-2.1)', readFileSync(astronaut)],
+      ["sharp's compact sRGB in a JPEG", await sharp(astronaut).withIccProfile('srgb').jpeg().toBuffer()],
+    ] as const;
+    for (const [what, bytes] of tagged) {
+      assert.equal(isSrgbProfile((await sharp(bytes).metadata()).icc), true, what);
+      const decoded = await decodeImage(bytes);
+      assert.ok(Buffer.from(decoded.data).equals(await managed(bytes)), `${what}: same pixels as the colour-managed decode`);
+    }
+  });
+
+  test('a Display P3 photo is still converted to sRGB', async () => {
+    const p3 = await sharp(astronaut).withIccProfile('p3').jpeg().toBuffer();
+    assert.equal(isSrgbProfile((await sharp(p3).metadata()).icc), false);
+    const decoded = Buffer.from((await decodeImage(p3)).data);
+    assert.ok(decoded.equals(await managed(p3)), 'converted as sharp converts it');
+    assert.ok(!decoded.equals(await unmanaged(p3)), 'not the P3 values read as sRGB');
+  });
+
+  test('no profile, or one that does not parse, is left to sharp', () => {
+    assert.equal(isSrgbProfile(undefined), false);
+    assert.equal(isSrgbProfile(Buffer.from('not an ICC profile at all, just text')), false);
   });
 });

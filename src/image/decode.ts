@@ -1,3 +1,4 @@
+import { parse as parseIcc } from 'icc';
 import sharp, { type Metadata } from 'sharp';
 import { InputError, errorMessage } from '../core/errors.js';
 import { checkInteger, invalid, isPlainObject } from '../core/checks.js';
@@ -69,7 +70,7 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
   }
 
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', ignoreIcc: isSrgbProfile(metadata.icc) })
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()
@@ -90,6 +91,22 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
     const text = errorMessage(err);
     const truncated = /truncat|premature|corrupt|invalid|unexpected end|bad|read error/i.test(text);
     throw new InputError(truncated ? 'corrupt' : 'decode_failed', `${truncated ? 'corrupt or truncated image' : 'cannot decode image'} (${text})`, label);
+  }
+}
+
+/**
+ * Whether an embedded ICC profile is sRGB itself. sharp converts every profiled image to sRGB; from sRGB that
+ * transform is the identity (bit for bit on the common IEC61966-2.1 and compact sRGB profiles, decode.test.ts) and
+ * costs as much as decoding the pixels (a 512 px PNG: 5.3 ms to decode, 10.9 ms with it), so it is skipped. Any
+ * other profile (Display P3, Adobe RGB, grey) is still converted. A profile that does not parse is left to sharp.
+ */
+export function isSrgbProfile(icc: Buffer | undefined): boolean {
+  if (!icc) return false;
+  try {
+    const profile = parseIcc(icc);
+    return profile.colorSpace === 'RGB' && /^sRGB\b/.test(profile.description ?? '');
+  } catch {
+    return false;
   }
 }
 
