@@ -1,7 +1,6 @@
 // Prediction speed: (a) the age model alone vs face-api.js's AgeGenderNet on the same crops, (b) photo → ages for
 // each group photo, (c) `howold serve` under load (autocannon). Prints a table and writes the "Prediction speed"
 // section of BENCHMARKS.md. A measurement, not a test: `npm run bench:predict [-- --model DIR] [--seconds 60]`.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -17,6 +16,7 @@ import { initBackend, tf } from '../src/tf/backend.js';
 import { cpuLine } from './cpu.js';
 import { median } from './stats.js';
 import { runProfile } from './profile.js';
+import { startServe, treeRssMb } from './serve-process.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -103,43 +103,8 @@ const modelName = `${estimator.meta.name} (${estimator.preprocessing.inputSize}x
 await estimator.dispose();
 
 // ---- (c) the server under load ------------------------------------------------------------------------------
-/** RSS in MB of a process and all its descendants (Linux /proc). */
-function treeRssMb(pid: number): number {
-  let kb = 0;
-  const visit = (p: number) => {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
-        for (const child of children ? children.split(/\s+/) : []) visit(Number(child));
-      }
-    } catch {
-      // the process ended while we looked
-    }
-  };
-  visit(pid);
-  return kb / 1024;
-}
-
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/howold.js'), 'serve', '--port', '0', '--model', modelDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`howold serve exited with code ${code}: ${text}`)));
-  });
-  return { child, url };
-}
-
 const body = readFileSync(examplePhoto);
-const { child, url } = await startServe();
+const { child, url } = await startServe(repoRoot, ['--model', modelDir]);
 const rssReady = treeRssMb(child.pid!);
 const WARM_UP_SECONDS = 10;
 const hammer = (duration: number) =>

@@ -4,8 +4,7 @@
 // measures requests per second and latency with autocannon, and the CPU time of the server and its workers.
 //   npm run bench:serve-ab -- DIR [DIR...] [--photo FILE] [--seconds N] [--warm-up N] [--rounds N] [--connections N]
 // Each DIR is a checkout with its node_modules (git worktree add ../base <commit> && (cd ../base && npm ci)).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { parseIntegerOption } from '../src/cli/options.js';
 import { cpuLine } from './cpu.js';
+import { startServe, treeCpuSeconds } from './serve-process.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args, positionals: dirs } = parseArgs({
@@ -35,40 +35,6 @@ for (const dir of dirs) {
   if (!existsSync(path.join(dir, 'node_modules'))) throw new Error(`${dir}: no node_modules (run npm ci there first)`);
 }
 const body = readFileSync(args.photo!);
-
-/** CPU seconds (user + system) of a process and each of its descendants (Linux /proc). */
-function treeCpuSeconds(pid: number): number {
-  const ticks = 100; // USER_HZ on Linux
-  let total = 0;
-  const visit = (p: number) => {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticks;
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
-        for (const child of children ? children.split(/\s+/) : []) visit(Number(child));
-      }
-    } catch {
-      // the process ended while we looked
-    }
-  };
-  visit(pid);
-  return total;
-}
-
-async function startServe(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(dir, 'bin/howold.js'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`${dir}: howold serve exited with code ${code}: ${text}`)));
-  });
-  return { child, url };
-}
 
 interface Run {
   dir: string;
