@@ -193,7 +193,11 @@ describe('embedded colour profiles', () => {
     assert.ok(!decoded.equals(await unmanaged(p3)), 'not the P3 values read as sRGB');
   });
 
-  test('no profile, or one that does not parse, is left to sharp', () => {
+  test("no profile, one that does not parse, or ICC's sRGB v4 preference is left to sharp", async () => {
+    const icc = (await sharp(astronaut).metadata()).icc!;
+    // the same profile described as the v4 preference one (same length, so the tag table still holds)
+    const renamed = Buffer.from(icc.toString('latin1').replaceAll('sRGB IEC61966-2.1', 'sRGB preference 4'), 'latin1');
+    assert.equal(isSrgbProfile(renamed), false);
     assert.equal(isSrgbProfile(undefined), false);
     assert.equal(isSrgbProfile(Buffer.from('not an ICC profile at all, just text')), false);
   });
