@@ -5,7 +5,8 @@ import path from 'node:path';
 
 /** Starts `bin/howold.js serve --port 0 ...args` of the checkout `dir` and resolves once it says where it listens. */
 export async function startServe(dir: string, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(dir, 'bin/howold.js'), 'serve', '--port', '0', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const root = path.resolve(dir);
+  const child = spawn(process.execPath, [path.join(root, 'bin/howold.js'), 'serve', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stderr!.on('data', (chunk: Buffer) => {
