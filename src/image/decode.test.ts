@@ -185,6 +185,13 @@ describe('embedded colour profiles', () => {
     }
   });
 
+  test('a 16-bit PNG tagged sRGB decodes to its stored values', async () => {
+    const stored = await sharp(astronaut, { ignoreIcc: true }).raw().toBuffer();
+    const png16 = await sharp(astronaut).toColourspace('rgb16').withIccProfile('srgb').png().toBuffer();
+    assert.equal((await sharp(png16).metadata()).depth, 'ushort');
+    assert.ok(Buffer.from((await decodeImage(png16)).data).equals(stored));
+  });
+
   test('a Display P3 photo is still converted to sRGB', async () => {
     const p3 = await sharp(astronaut).withIccProfile('p3').jpeg().toBuffer();
     assert.equal(isSrgbProfile((await sharp(p3).metadata()).icc), false);

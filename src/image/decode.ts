@@ -99,7 +99,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
  * transform is the identity (bit for bit on the common IEC61966-2.1 and compact sRGB profiles, decode.test.ts) and
  * costs as much as decoding the pixels (a 512 px PNG: 5.3 ms to decode, 10.9 ms with it), so it is skipped. Any
  * other profile (Display P3, Adobe RGB, grey) is still converted, and so is ICC's "sRGB v4 ICC preference", whose
- * perceptual tables are not the identity. A profile that does not parse is left to sharp.
+ * perceptual tables are not the identity. A profile that does not parse is left to sharp. (On 16-bit PNGs the
+ * transform was not even the identity: it moved the stored values by up to 38 levels; skipped, they come out as stored.)
  */
 export function isSrgbProfile(icc: Buffer | undefined): boolean {
   if (!icc) return false;
