@@ -63,9 +63,11 @@ async function measure(dir: string): Promise<Run> {
       cpuMsPerRequest: (1000 * cpu) / Math.max(1, r['2xx']),
     };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
@@ -90,6 +92,6 @@ for (const dir of dirs) {
   const rps = mean(mine.map((r) => r.rps));
   console.log(
     `${dir}: mean ${rps.toFixed(1)} req/s (${(rps / baseline).toFixed(2)}x the first), worst p99 ${Math.max(...mine.map((r) => r.p99))} ms, ` +
-      `${mean(mine.map((r) => r.cpuMsPerRequest)).toFixed(1)} ms CPU per request`,
+      `${mean(mine.map((r) => r.cpuMsPerRequest)).toFixed(1)} ms CPU per request, ${mine.reduce((n, r) => n + r.failed, 0)} failed`,
   );
 }

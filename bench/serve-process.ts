@@ -46,7 +46,9 @@ export function treeRssMb(pid: number): number {
 export function treeCpuSeconds(pid: number): number {
   const ticksPerSecond = 100; // USER_HZ on Linux
   return overTree(pid, (p) => {
-    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // the process name, in parentheses, may itself hold ') ': the fields start after the last one
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
   });
 }

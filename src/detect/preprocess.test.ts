@@ -40,13 +40,16 @@ test('writeNetInput matches face-api NetInput.toBatchTensor (padding, bilinear r
     ['landscape crop to 112, centred', { x: 3, y: 200, width: 90, height: 61 }, 112, true],
     ['crop already 112 square: no resize', { x: 300, y: 100, width: 112, height: 112 }, 112, true],
     ['112 wide, 81 tall: no resize, rows of padding around it', { x: 250, y: 40, width: 112, height: 81 }, 112, true],
+    ['112 wide, 81 tall: no resize, padded below', { x: 250, y: 40, width: 112, height: 81 }, 112, false],
     ['75 wide, 112 tall: no resize, padded right', { x: 7, y: 250, width: 75, height: 112 }, 112, false],
     ['75 wide, 112 tall: no resize, columns of padding on both sides', { x: 7, y: 250, width: 75, height: 112 }, 112, true],
     ['large crop shrunk to 112', { x: 150, y: 0, width: 350, height: 340 }, 112, true],
   ];
   for (const [what, region, size, centre] of cases) {
-    const ours = new Float32Array(size * size * 3 + 5);
+    // NaN everywhere: an element left unwritten fails the comparison, one written before the offset is seen too
+    const ours = new Float32Array(size * size * 3 + 5).fill(Number.NaN);
     writeNetInput(image, region, size, centre, NORM, ours, 5);
+    assert.ok(ours.subarray(0, 5).every(Number.isNaN), `${what}: nothing written before the offset`);
     const theirs = await faceApiInput(image, region, size, centre, NORM);
     let worst = 0;
     for (let i = 0; i < theirs.length; i++) worst = Math.max(worst, Math.abs(ours[i + 5]! - theirs[i]!));

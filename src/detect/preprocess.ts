@@ -50,23 +50,22 @@ export function writeNetInput(
   const inv = 1 / norm.divisor;
   const data = image.data;
   const stride = image.width * 3;
+  // the zero padding, normalised
+  const pad0 = -m0 * inv;
+  const pad1 = -m1 * inv;
+  const pad2 = -m2 * inv;
+  const fill = (from: number, to: number) => {
+    for (let j = from; j < to; j += 3) {
+      out[j] = pad0;
+      out[j + 1] = pad1;
+      out[j + 2] = pad2;
+    }
+  };
 
   if (side === size) {
     // No resize: each row is a run of image pixels between the padding (the SSD input of a 512 px photo).
-    const pad0 = -m0 * inv;
-    const pad1 = -m1 * inv;
-    const pad2 = -m2 * inv;
-    let first = 0;
-    while (first < size && colOf(first) < 0) first++;
-    let end = first;
-    while (end < size && colOf(end) >= 0) end++;
-    const fill = (from: number, to: number) => {
-      for (let j = from; j < to; j += 3) {
-        out[j] = pad0;
-        out[j + 1] = pad1;
-        out[j + 2] = pad2;
-      }
-    };
+    const first = rw < rh ? before : 0;
+    const end = first + rw;
     for (let y = 0; y < size; y++) {
       const r = rowOf(y);
       const o = offset + y * size * 3;
@@ -112,9 +111,6 @@ export function writeNetInput(
   // Same arithmetic as the four-pixel form (t = tl + (tr - tl) ax, b likewise, t + (b - t) ay), with the zero
   // padding's cases taken out of the inner loop: rows wholly in the padding are one value, and only the columns
   // next to the padding need the per-pixel checks.
-  const pad0 = -m0 * inv;
-  const pad1 = -m1 * inv;
-  const pad2 = -m2 * inv;
   const rowBytes = size * 3;
   for (let y = 0; y < size; y++) {
     const o = offset + y * rowBytes;
@@ -122,11 +118,7 @@ export function writeNetInput(
     const bottom = ys.hi[y]! >= 0 ? ys.hi[y]! * stride : -1;
     const ay = ys.frac[y]!;
     if (top < 0 && bottom < 0) {
-      for (let k = o; k < o + rowBytes; k += 3) {
-        out[k] = pad0;
-        out[k + 1] = pad1;
-        out[k + 2] = pad2;
-      }
+      fill(o, o + rowBytes);
       continue;
     }
     for (let x = 0; x < size; x++) {

@@ -192,6 +192,15 @@ describe('embedded colour profiles', () => {
     assert.ok(Buffer.from((await decodeImage(png16)).data).equals(stored));
   });
 
+  test('a 16-bit PNG tagged Display P3 is converted to sRGB, within 2 levels of its 8-bit source', async () => {
+    const stored = await sharp(astronaut, { ignoreIcc: true }).raw().toBuffer();
+    const png16 = await sharp(astronaut).toColourspace('rgb16').withIccProfile('p3').png().toBuffer();
+    const decoded = (await decodeImage(png16)).data;
+    let worst = 0;
+    for (let i = 0; i < stored.length; i++) worst = Math.max(worst, Math.abs(decoded[i]! - stored[i]!));
+    assert.ok(worst <= 2, `largest difference ${worst} levels`);
+  });
+
   test('a Display P3 photo is still converted to sRGB', async () => {
     const p3 = await sharp(astronaut).withIccProfile('p3').jpeg().toBuffer();
     assert.equal(isSrgbProfile((await sharp(p3).metadata()).icc), false);
