@@ -185,6 +185,21 @@ describe('embedded colour profiles', () => {
     }
   });
 
+  test("over a cube of colours, skipping HP's sRGB profile moves no value by more than one level", async () => {
+    // 64 levels per channel (every 4th), 262,144 colours, tagged with the astronaut's IEC61966-2.1 profile
+    const cube = Buffer.alloc(512 * 512 * 3);
+    for (let i = 0; i < 512 * 512; i++) cube.set([(i >> 12) * 4 + 2, ((i >> 6) & 63) * 4 + 1, (i & 63) * 4], i * 3);
+    const profile = path.join(dir, 'iec61966-2.1.icc');
+    writeFileSync(profile, (await sharp(astronaut).metadata()).icc!);
+    const png = await sharp(cube, { raw: { width: 512, height: 512, channels: 3 } }).withIccProfile(profile).png().toBuffer();
+    assert.equal(isSrgbProfile((await sharp(png).metadata()).icc), true);
+    const skipped = (await decodeImage(png)).data;
+    const converted = await managed(png);
+    let worst = 0;
+    for (let i = 0; i < converted.length; i++) worst = Math.max(worst, Math.abs(skipped[i]! - converted[i]!));
+    assert.ok(worst <= 1, `largest difference ${worst} levels`);
+  });
+
   test('a 16-bit PNG tagged sRGB decodes to its stored values', async () => {
     const stored = await sharp(astronaut, { ignoreIcc: true }).raw().toBuffer();
     const png16 = await sharp(astronaut).toColourspace('rgb16').withIccProfile('srgb').png().toBuffer();
@@ -196,6 +211,7 @@ describe('embedded colour profiles', () => {
     const stored = await sharp(astronaut, { ignoreIcc: true }).raw().toBuffer();
     const png16 = await sharp(astronaut).toColourspace('rgb16').withIccProfile('p3').png().toBuffer();
     const decoded = (await decodeImage(png16)).data;
+    assert.equal(decoded.length, stored.length, '8-bit RGB out');
     let worst = 0;
     for (let i = 0; i < stored.length; i++) worst = Math.max(worst, Math.abs(decoded[i]! - stored[i]!));
     assert.ok(worst <= 2, `largest difference ${worst} levels`);
@@ -209,7 +225,7 @@ describe('embedded colour profiles', () => {
     assert.ok(!decoded.equals(await unmanaged(p3)), 'not the P3 values read as sRGB');
   });
 
-  test("no profile, one that does not parse, or ICC's sRGB v4 preference is left to sharp", async () => {
+  test("no profile, one that does not parse, or ICC's sRGB v4 preference is not taken for sRGB", async () => {
     const icc = (await sharp(astronaut).metadata()).icc!;
     // the same profile described as the v4 preference one (same length, so the tag table still holds)
     const renamed = Buffer.from(icc.toString('latin1').replaceAll('sRGB IEC61966-2.1', 'sRGB preference 4'), 'latin1');

@@ -98,8 +98,8 @@ export async function decodeImage(input: ImageInput, options: DecodeOptions = {}
 
 /**
  * Whether an embedded ICC profile is sRGB itself, by its description. sharp converts every profiled image to sRGB;
- * from sRGB that transform is the identity but for rounding (no pixel of the photos in decode.test.ts changes; over all
- * 2^24 colours with the common IEC61966-2.1 profile, 0.3% of the values move by one level) and it costs as much as
+ * from sRGB that transform is the identity but for rounding (no pixel of the photos in decode.test.ts changes; over a
+ * cube of colours with the common IEC61966-2.1 profile no value moves by more than one level, decode.test.ts) and it costs as much as
  * decoding the pixels (examples/astronaut.png: 4.4 ms to decode, 8-11 ms with it), so it is skipped. Any other
  * profile (Display P3, Adobe RGB, grey) is still converted, and so is ICC's "sRGB v4 ICC preference", whose
  * perceptual tables are not the identity. A profile that does not parse is left to sharp.
