@@ -3,7 +3,7 @@
 // opening the sessions is the caller's (onnx-engine.ts in Node, browser.ts on the web).
 import { DETECTOR_CONFIG_FILE, parseDetectorConfig, type DetectorConfig } from '../core/detector-config-schema.js';
 import { HowoldError } from '../core/errors.js';
-import { runFloat32, type OrtRuntime, type OrtSession } from '../core/ort.js';
+import { runFloat32, SpareBuffer, type OrtRuntime, type OrtSession } from '../core/ort.js';
 import type { Box, Engine, Point, RgbImage } from '../core/types.js';
 import type { DetectionEngine } from './engine.js';
 import { decodeSsd, decodeTiny, landmarksFromOutput } from './faceapi-post.js';
@@ -89,6 +89,18 @@ export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 't
   const { runtime, config } = s;
   const { ssd, tiny, landmarks } = config;
   let disposed = false;
+  const ssdInput = new SpareBuffer();
+  const tinyInput = new SpareBuffer();
+  /** Writes the net input for the whole image into a kept buffer (writeNetInput writes every element) and runs it. */
+  const runWhole = async (session: OrtSession, buffers: SpareBuffer, image: RgbImage, side: number, normalisation: DetectorConfig['ssd']['normalisation']) => {
+    const input = buffers.take(side * side * 3);
+    try {
+      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, side, false, normalisation, input);
+      return await runFloat32(runtime, session, input, [1, side, side, 3]);
+    } finally {
+      buffers.give(input);
+    }
+  };
   const live = () => {
     if (disposed) throw new HowoldError('disposed', 'the ONNX detection engine has been disposed');
   };
@@ -98,17 +110,12 @@ export function ortDetectionEngine(s: DetectorSessions, name: Exclude<Engine, 't
     ssdIouThreshold: ssd.iouThreshold,
     async ssd(image, minScore, maxResults) {
       live();
-      const size = ssd.inputSize;
-      const input = new Float32Array(size * size * 3);
-      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, size, false, ssd.normalisation, input);
-      const out = await runFloat32(runtime, s.ssd, input, [1, size, size, 3]);
-      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, size, minScore, maxResults, ssd.iouThreshold);
+      const out = await runWhole(s.ssd, ssdInput, image, ssd.inputSize, ssd.normalisation);
+      return decodeSsd(out.box_encodings!, out.class_logits!, s.anchors, image.width, image.height, ssd.inputSize, minScore, maxResults, ssd.iouThreshold);
     },
     async tiny(image, inputSize, minScore) {
       live();
-      const input = new Float32Array(inputSize * inputSize * 3);
-      writeNetInput(image, { x: 0, y: 0, width: image.width, height: image.height }, inputSize, false, tiny.normalisation, input);
-      const out = await runFloat32(runtime, s.tiny, input, [1, inputSize, inputSize, 3]);
+      const out = await runWhole(s.tiny, tinyInput, image, inputSize, tiny.normalisation);
       return decodeTiny(out.grid!, inputSize / tiny.stride, inputSize, image.width, image.height, minScore, tiny.anchors, tiny.iouThreshold);
     },
     async landmarks(image: RgbImage, crops: Box[]): Promise<Point[][]> {

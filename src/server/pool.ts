@@ -6,9 +6,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { HowoldError } from '../index.js';
 import type { DetectOptions, FaceJson, HowoldErrorCode } from '../index.js';
+import { writePhotos } from './photo-pipe.js';
 
 /** The worker: compiled in the built package; in a checkout, its TypeScript through tsx (resolved here, so any cwd works). */
 function workerModule(): { path: string; execArgv: string[] } {
@@ -17,7 +19,14 @@ function workerModule(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] };
 }
 const WORKER = workerModule();
+// Each photo allocates a few MB of ArrayBuffers (the upload, the decoded pixels, the networks' inputs and outputs),
+// which count towards V8's old-generation limit: with the default initial limit, sized for the worker's ~12 MB heap,
+// that meant a full mark-compact every ~6 photos, ~2 ms per photo. With 64 MB it runs about once a minute under load
+// (BENCHMARKS.md, issue 13); the buffers themselves are still freed by the young-generation collections.
+const WORKER_V8_FLAGS = ['--initial-old-space-size=64'];
 const CLOSE_GRACE_MS = 3000;
+/** The worker's file descriptor of the pipe that carries the photos' bytes (after stdin, stdout, stderr and IPC). */
+export const PHOTO_PIPE_FD = 4;
 
 export interface PoolOptions {
   /** Model folder. Default: the shipped model. */
@@ -44,7 +53,8 @@ export type PhotoResult = { width: number; height: number; faces: FaceJson[] } |
 export interface WorkerRequest {
   type: 'run';
   id: number;
-  photos: Uint8Array[];
+  /** Byte length of each photo of the batch; the bytes follow on the photo pipe (photo-pipe.ts), in this order. */
+  sizes: number[];
   /** The detector options every photo of this batch was sent with. */
   options: DetectOptions;
 }
@@ -89,6 +99,7 @@ interface Job {
 
 interface Slot {
   worker: ChildProcess;
+  photoPipe: Writable;
   ready: boolean;
   jobs?: Job[];
   requestId?: number;
@@ -150,11 +161,14 @@ export class EstimatorPool {
   private spawn(): Promise<{ model: string; engine: string; note?: string }> {
     const data: WorkerData = { model: this.options.model, maxPixels: this.options.maxPixels };
     const worker = fork(WORKER.path, [JSON.stringify(data)], {
-      execArgv: WORKER.execArgv,
+      execArgv: [...WORKER_V8_FLAGS, ...WORKER.execArgv],
       serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe'],
     });
-    const slot: Slot = { worker, ready: false };
+    const photoPipe = worker.stdio[PHOTO_PIPE_FD] as Writable;
+    // a write to a worker that died fails here (EPIPE); its exit is what the pool acts on
+    photoPipe.on('error', () => {});
+    const slot: Slot = { worker, photoPipe, ready: false };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
       worker.on('message', (reply: WorkerReply) => {
@@ -265,9 +279,10 @@ export class EstimatorPool {
         this.options.timeoutMs * 2 + 5_000,
       );
       const photos = jobs.map((job) => job.photo);
-      slot.worker.send({ type: 'run', id, photos, options: jobs[0]!.options } satisfies WorkerMessage, (err) => {
+      slot.worker.send({ type: 'run', id, sizes: photos.map((photo) => photo.byteLength), options: jobs[0]!.options } satisfies WorkerMessage, (err) => {
         if (err) this.replace(slot, new HowoldError('worker_failed', `the estimator worker could not be reached (${err.message})`));
       });
+      writePhotos(slot.photoPipe, photos);
     }
   }
 
