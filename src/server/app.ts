@@ -1,5 +1,5 @@
 // The HTTP API (POST /v1/ages, GET /healthz) and the web page, on fastify. Every error is JSON
-// {error: {code, message}} with a 4xx status for bad input; estimation runs in worker threads (pool.ts).
+// {error: {code, message}} with a 4xx status for bad input; estimation runs in worker processes (pool.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';

@@ -1,6 +1,7 @@
 // A bounded queue in front of a few estimator worker processes. Each idle worker takes up to `batch` waiting
 // photos and estimates them in one model call. Full queue → BusyError; past the deadline → TimeoutError; a worker
-// that crashes or hangs is replaced and only its own requests fail.
+// that crashes or hangs is replaced and only its own requests fail. A request goes over IPC, its photos' bytes on a
+// pipe of their own (photo-pipe.ts).
 // Processes rather than worker threads: terminating a thread while sharp has work in flight aborts the whole
 // process (Napi::Error), and a native crash on a hostile image must not take the server with it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -216,6 +217,8 @@ export class EstimatorPool {
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     slot.worker.kill('SIGKILL');
+    // photos still queued for the dead worker's pipe are dropped with it (the retried ones go to another pipe)
+    slot.photoPipe.destroy();
     if (again.length > 0) this.dispatch();
     if (this.closed || !slot.ready) return;
     this.restarts += 1;
@@ -341,13 +344,17 @@ export class EstimatorPool {
         const worker = slot.worker;
         worker.removeAllListeners();
         worker.on('error', () => {});
-        if (worker.exitCode !== null || worker.signalCode !== null) return;
+        if (worker.exitCode !== null || worker.signalCode !== null) {
+          slot.photoPipe.destroy();
+          return;
+        }
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         const kill = setTimeout(() => worker.kill('SIGKILL'), CLOSE_GRACE_MS);
         if (worker.connected) worker.send({ type: 'close' } satisfies WorkerMessage, () => {});
         else worker.kill('SIGKILL');
         await exited;
         clearTimeout(kill);
+        slot.photoPipe.destroy();
       }),
     );
   }
