@@ -5,6 +5,9 @@
 // Per condition: MAE and signed error by decade, no-face share, and face-api's AgeGenderNet on the same
 // detections as the reference line. Also crop mode on the raw crop vs photo mode on the 200 px scene.
 //   npm run bench:robust -- [--model DIR] [--limit N] [--conditions a,b] [--seed N] [--json out.json] [--markdown]
+//     [--split test|val] [--distributions]
+// (--split val renders the validation split instead, for fitting what the test split then checks; --distributions
+// keeps each found face's age distribution and box width in the JSON outcomes, ~10 KB per face and condition)
 // (clean is always among the conditions; --data DIR points at another copy of UTKFace's aligned crops)
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -50,8 +53,12 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     json: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    split: { type: 'string', default: 'test' },
+    distributions: { type: 'boolean', default: false },
   },
 });
+if (args.split !== 'test' && args.split !== 'val') throw new Error(`--split: expected test or val but received '${args.split}'`);
+const splitName = args.split;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
   sharp.concurrency(1);
 
   const split = await readDatasetSplit(dataDir, 'utkface', { seed: 1, base: repoRoot });
-  const rows = sampleRows(split.test, limit);
+  const rows = sampleRows(split[splitName], limit);
   // photo mode needs the 200 px scene for the consistency check even when the table leaves it out
   const run: Condition[] = conditions.some((c) => c.name === CONSISTENCY_CONDITION)
     ? conditions
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
   const cropEstimator = await createAgeEstimator({ model: modelDir, threads: 1, detector: { mode: 'crop' } });
   const reference = await createFaceApiReference();
   process.stderr.write(
-    `${rows.length} of ${split.test.length} test faces x ${run.length} conditions, model ${estimator.meta.name} (${path.relative(repoRoot, modelDir) || modelDir}, ${estimator.engine}), detector ${estimator.detector.engine}\n`,
+    `${rows.length} of ${split[splitName].length} ${splitName} faces x ${run.length} conditions, model ${estimator.meta.name} (${path.relative(repoRoot, modelDir) || modelDir}, ${estimator.engine}), detector ${estimator.detector.engine}\n`,
   );
 
   const outcomes = new Map<string, FaceOutcome[]>(run.map((c) => [c.name, []]));
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
       if (m === undefined) return { outcome };
       const detected = result.faces[m]!;
       Object.assign(outcome, { age: detected.age, low: detected.low, high: detected.high });
+      if (args.distributions) Object.assign(outcome, { boxWidth: detected.box.width, distribution: detected.distribution });
       referenceCrops.push(reference.crop(photo.image.pixels, detected));
       return { outcome, face: detected };
     });
@@ -146,7 +154,8 @@ async function main(): Promise<void> {
     model: path.relative(repoRoot, modelDir) || modelDir,
     modelName: estimator.meta.name,
     faces: rows.length,
-    testSplitFaces: split.test.length,
+    split: splitName,
+    testSplitFaces: split[splitName].length,
     limit,
     defaultLimit: DEFAULT_LIMIT,
     seed,
@@ -175,6 +184,9 @@ interface Report {
   model: string;
   modelName: string;
   faces: number;
+  /** Which UTKFace split was rendered (test unless --split val). */
+  split: 'test' | 'val';
+  /** Faces in that split. */
   testSplitFaces: number;
   limit: number;
   defaultLimit: number;
@@ -208,7 +220,7 @@ const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
 
 function header(r: Report): string[] {
   return [
-    `bench:robust ${r.date.slice(0, 10)}: ${r.faces} of the ${r.testSplitFaces} UTKFace test-split faces (seed 1; --limit ${r.limit}, default ${r.defaultLimit}), ` +
+    `bench:robust ${r.date.slice(0, 10)}: ${r.faces} of the ${r.testSplitFaces} UTKFace ${r.split}-split faces (seed 1; --limit ${r.limit}, default ${r.defaultLimit}), ` +
       `scene seed ${r.seed}, ${r.summaries.length} conditions, model ${r.modelName} (${r.model})`,
     `CPU ${r.cpu}, one core, Node ${r.node}; wall time ${(r.wallSeconds / 60).toFixed(1)} min (${r.wallSeconds.toFixed(0)} s), process CPU time ${r.cpuSeconds.toFixed(0)} s, load average ${r.loadAtStart.toFixed(1)} at the start`,
   ];
@@ -259,7 +271,7 @@ function markdown(r: Report): string {
   const lines = ['## Robustness: ages in photos', ''];
   lines.push(
     `Measured by \`npm run bench:robust${r.limit === r.defaultLimit ? '' : ` -- --limit ${r.limit}`}\` on ${r.date.slice(0, 10)}: ${r.faces} of the ${r.testSplitFaces} faces of the ` +
-      `UTKFace test split (seed 1, the model card's; an evenly spread sample), each pasted with a soft edge into a generated ${'640x480'} scene ` +
+      `UTKFace ${r.split} split (seed 1, the model card's; an evenly spread sample), each pasted with a soft edge into a generated ${'640x480'} scene ` +
       `(value-noise texture and blocks, drawn from the face's name and --seed ${r.seed}) and run through photo mode (\`createAgeEstimator\`, as \`howold predict\`). ` +
       `Face size = side of the pasted 200 px UTKFace crop (its 68-landmark box is ~0.9 of it); every condition but size-* uses 128 px. ` +
       `Model ${r.modelName} (\`${r.model}\`). ${r.cpu}, one core, wall time ${(r.wallSeconds / 60).toFixed(1)} min (process CPU time ${(r.cpuSeconds / 60).toFixed(1)} min; load average ${r.loadAtStart.toFixed(1)} at the start).`,

@@ -46,6 +46,9 @@ export interface FaceOutcome {
   reference?: number;
   /** Detections that are not the face. */
   falsePositives: number;
+  /** With bench:robust --distributions: the detected box's width in photo pixels and the age distribution. */
+  boxWidth?: number;
+  distribution?: number[];
 }
 
 export interface AgeSummary {
