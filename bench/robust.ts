@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createAgeEstimator, decodeImage, DEFAULT_MODEL_DIR, type Face, type RgbImage } from '../src/index.js';
+import { createAgeEstimator, decodeImage, DEFAULT_MODEL_DIR, type AgeCalibration, type Face, type RgbImage } from '../src/index.js';
 import { parseIntegerOption } from '../src/cli/options.js';
 import { errorMessage } from '../src/core/errors.js';
 import { mixSeed } from '../src/core/rng.js';
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     loadAtStart,
     model: path.relative(repoRoot, modelDir) || modelDir,
     modelName: estimator.meta.name,
+    calibration: estimator.meta.calibration ?? null,
     faces: rows.length,
     split: splitName,
     testSplitFaces: split[splitName].length,
@@ -183,6 +184,8 @@ interface Report {
   loadAtStart: number;
   model: string;
   modelName: string;
+  /** The model's calibration when the run was made (what the distributions in the outcomes went through). */
+  calibration: AgeCalibration | null;
   faces: number;
   /** Which UTKFace split was rendered (test unless --split val). */
   split: 'test' | 'val';

@@ -88,7 +88,7 @@ export {
 export { defaultDetectorMode, evaluate, scoreEval, type EvalOptions, type EvalPrediction, type EvalResult } from './eval/evaluate.js';
 export { chooseReadout, fitTemperature, intervalCoverage, type CalibrationSample } from './eval/calibrate.js';
 export { applyTemperature } from './models/dex.js';
-export type { AgeCalibration, AgeReadout } from './core/model-meta.js';
+export type { AgeCalibration, AgeReadout, SizeScaling } from './core/model-meta.js';
 export { ageMetrics, formatMetrics, AGE_BANDS, type AgeMetrics, type AgePrediction, type BandMetrics } from './eval/metrics.js';
 export { groupMetrics, groupScheme, type GroupMetrics, type GroupPrediction, type GroupStats, type GroupSummary } from './eval/groups.js';
 export {

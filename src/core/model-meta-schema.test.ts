@@ -26,6 +26,9 @@ test('a wrong field is a one-line bad_model error naming the folder and the fiel
   rejects({ ...shipped, preprocessing: { ...shipped.preprocessing, std: [256, 0, 256] } }, 'bad_model', /preprocessing\.std: std must be > 0/);
   rejects({ ...shipped, outputs: { ageClasses: 101, gender: 'yes' } }, 'bad_model', /outputs\.gender/);
   rejects({ ...shipped, calibration: { ...shipped.calibration, readout: 'mode' } }, 'bad_model', /calibration\.readout/);
+  const scaling = { referenceWidth: 100, exponent: 0.4, fittedOn: 'val.json', n: 10 };
+  rejects({ ...shipped, calibration: { ...shipped.calibration, sizeScaling: { ...scaling, exponent: -1 } } }, 'bad_model', /calibration\.sizeScaling\.exponent/);
+  rejects({ ...shipped, calibration: { ...shipped.calibration, sizeScaling: { ...scaling, referenceWidth: 0 } } }, 'bad_model', /calibration\.sizeScaling\.referenceWidth/);
   rejects({ ...shipped, format: 'keras' }, 'bad_model', /format/);
   rejects({ ...shipped, preprocessing: { ...shipped.preprocessing, fill: 'tile' } }, 'bad_model', /preprocessing\.fill/);
   rejects('not an object', 'bad_model', /howold.json: the file: /);

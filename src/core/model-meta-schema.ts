@@ -38,6 +38,9 @@ const schema = z.object({
       coverageAfter: z.number(),
       readout: readout.optional(),
       readoutMae: z.record(readout, z.number()).optional(),
+      sizeScaling: z
+        .object({ referenceWidth: z.number().positive().max(10_000), exponent: z.number().min(0).max(5), fittedOn: z.string(), n: z.int().nonnegative() })
+        .optional(),
     })
     .optional(),
   // free-form: written by training (a NaN metric is null in JSON)

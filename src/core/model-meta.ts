@@ -45,6 +45,29 @@ export interface AgeCalibration {
   readout?: AgeReadout;
   /** MAE of each readout on those faces. */
   readoutMae?: Record<AgeReadout, number>;
+  /** Wider intervals for small faces (npm run fit:size-calibration); absent: one temperature for every face. */
+  sizeScaling?: SizeScaling;
+}
+
+/**
+ * A face whose detected box is `width` pixels wide (in the decoded photo) gets the temperature
+ * T * max(1, referenceWidth / width)^exponent: a small face shows less of what gives an age away, and the model's
+ * distribution alone did not widen for it (80% intervals held 66% of true ages at 32 px faces, 80% at 128 px).
+ * Faces given as crops (no detection) keep T.
+ */
+export interface SizeScaling {
+  referenceWidth: number;
+  exponent: number;
+  /** What it was fitted on: a bench:robust --split val --distributions JSON, and its faces. */
+  fittedOn: string;
+  n: number;
+}
+
+/** The temperature for a face `width` pixels wide (undefined: a crop, T unchanged). */
+export function faceTemperature(calibration: Pick<AgeCalibration, 'temperature' | 'sizeScaling'>, width: number | undefined): number {
+  const scaling = calibration.sizeScaling;
+  if (!scaling || width === undefined || !(width > 0)) return calibration.temperature;
+  return calibration.temperature * Math.max(1, scaling.referenceWidth / width) ** scaling.exponent;
 }
 
 export type AgeReadout = 'mean' | 'median';

@@ -2,7 +2,7 @@
 // photo, one batched model call for all faces (mirrored too, averaged), the model's outputs as ages with an
 // interval, and faces mapped back to each photo's own pixels. No Node imports.
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
-import type { AgeCalibration, ModelMeta } from '../core/model-meta.js';
+import { faceTemperature, type AgeCalibration, type ModelMeta } from '../core/model-meta.js';
 import { HowoldError } from '../core/errors.js';
 import { alignFace } from '../image/align.js';
 import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
@@ -66,7 +66,8 @@ export function averageMirrored(outputs: Record<string, Float32Array>, count: nu
 
 /**
  * Turns the model's outputs for `count` faces into age estimates; with the model's calibration, the interval and
- * the returned distribution (so P(under T)) are the recalibrated ones at its temperature, and the age is read off
+ * the returned distribution (so P(under T)) are the recalibrated ones at its temperature (for face n, widened by
+ * the calibration's size scaling when `faceWidths[n]`, its detected box's width, is given), and the age is read off
  * the raw distribution by its readout (mean or median; the mean without one).
  */
 export function toEstimates(
@@ -74,15 +75,16 @@ export function toEstimates(
   count: number,
   classes: number,
   quantiles: [number, number],
-  calibration?: Pick<AgeCalibration, 'temperature' | 'readout'>,
+  calibration?: Pick<AgeCalibration, 'temperature' | 'readout' | 'sizeScaling'>,
+  faceWidths?: readonly number[],
 ): AgeEstimate[] {
-  const temperature = calibration?.temperature;
   const ages = outputs.age;
   if (!ages) throw new Error(`the model has no 'age' output (outputs: ${Object.keys(outputs).join(', ')})`);
   const genders = outputs.gender;
   const estimates: AgeEstimate[] = [];
   for (let n = 0; n < count; n++) {
     const raw = ages.subarray(n * classes, (n + 1) * classes);
+    const temperature = calibration && faceTemperature(calibration, faceWidths?.[n]);
     const probs = temperature !== undefined && temperature !== 1 ? applyTemperature(raw, temperature) : raw;
     const { low, high } = ageInterval(probs, quantiles[0], quantiles[1]);
     // The point estimate comes from the raw distribution: a temperature > 1 would pull the mean of a skewed
@@ -120,13 +122,13 @@ export function agePipeline(
   const defaults = { interval: options.interval ?? ([0.1, 0.9] as [number, number]), flip: options.flip ?? true };
 
   /** `call` already checked (checkAgeCallOptions). */
-  const runCrops = async (crops: RgbImage[], call: Pick<AgeCallOptions, 'interval' | 'flip'>): Promise<AgeEstimate[]> => {
+  const runCrops = async (crops: RgbImage[], call: Pick<AgeCallOptions, 'interval' | 'flip'>, faceWidths?: number[]): Promise<AgeEstimate[]> => {
     const quantiles = call.interval ?? defaults.interval;
     const flip = call.flip ?? defaults.flip;
     if (crops.length === 0) return [];
     const raw = await runner.run(cropsToInput(crops, p, flip), crops.length * (flip ? 2 : 1));
     const outputs = flip ? averageMirrored(raw, crops.length) : raw;
-    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles, options.calibrated === false ? undefined : meta.calibration);
+    return toEstimates(outputs, crops.length, meta.outputs.ageClasses, quantiles, options.calibrated === false ? undefined : meta.calibration, faceWidths);
   };
 
   const detectAndAlign = async (image: RgbImage, options?: DetectOptions) => {
@@ -150,7 +152,9 @@ export function agePipeline(
       }
     }
     const allCrops = found.flatMap((f) => ('error' in f ? [] : f.crops));
-    const estimates = await runCrops(allCrops, { interval, flip });
+    // boxes in the decoded photo's pixels: the detail the crop was made from
+    const widths = found.flatMap((f) => ('error' in f ? [] : f.faces.map((face) => face.box.width)));
+    const estimates = await runCrops(allCrops, { interval, flip }, widths);
     let next = 0;
     return found.map((f): EstimateResult => {
       if ('error' in f) return f;

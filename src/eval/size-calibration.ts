@@ -1,0 +1,80 @@
+// Fitting a calibration's size scaling (model-meta.ts SizeScaling): on faces rendered at several sizes (bench:robust
+// --split val --distributions), the referenceWidth and exponent whose widened intervals hold the wanted share of
+// true ages in each condition, as evenly as a grid search finds.
+import { faceTemperature, type AgeCalibration, type SizeScaling } from '../core/model-meta.js';
+import { ageInterval, applyTemperature } from '../models/dex.js';
+
+export interface SizedFace {
+  condition: string;
+  truth: number;
+  /** Detected box width, photo pixels. */
+  boxWidth: number;
+  /** The age distribution as the run's calibration gave it. */
+  distribution: readonly number[];
+}
+
+export interface ConditionCoverage {
+  n: number;
+  before: number;
+  after: number;
+}
+
+export interface SizeScalingFit {
+  referenceWidth: number;
+  exponent: number;
+  /** Sum over the conditions of (coverage − target)². */
+  loss: number;
+  byCondition: Record<string, ConditionCoverage>;
+}
+
+export const DEFAULT_WIDTHS = Array.from({ length: 19 }, (_, i) => 20 + 10 * i);
+export const DEFAULT_EXPONENTS = Array.from({ length: 31 }, (_, i) => i * 0.05);
+
+/**
+ * The grid point (referenceWidth, exponent) that brings each condition's interval coverage closest to
+ * `interval[1] - interval[0]`. `applied` is the calibration the distributions came out of: its own size scaling is
+ * undone face by face, so a model fitted once can be fitted again. A tie keeps the smaller exponent.
+ */
+export function fitSizeScaling(
+  faces: readonly SizedFace[],
+  applied: Pick<AgeCalibration, 'temperature' | 'sizeScaling'>,
+  interval: [number, number],
+  grid: { widths?: readonly number[]; exponents?: readonly number[] } = {},
+): SizeScalingFit {
+  if (faces.length === 0) throw new Error('no faces to fit the size scaling on');
+  const target = interval[1] - interval[0];
+  const conditions = [...new Set(faces.map((f) => f.condition))];
+  const coverage = (scaling: Pick<SizeScaling, 'referenceWidth' | 'exponent'> | undefined) => {
+    const inside = new Map<string, { n: number; hit: number }>(conditions.map((c) => [c, { n: 0, hit: 0 }]));
+    for (const face of faces) {
+      const wanted = faceTemperature({ temperature: 1, sizeScaling: scaling && { ...scaling, fittedOn: '', n: 0 } }, face.boxWidth);
+      const had = faceTemperature({ temperature: 1, sizeScaling: applied.sizeScaling }, face.boxWidth);
+      const ratio = wanted / had;
+      const probs = Math.abs(ratio - 1) < 1e-12 ? face.distribution : applyTemperature(face.distribution, ratio);
+      const { low, high } = ageInterval(probs, interval[0], interval[1]);
+      const tally = inside.get(face.condition)!;
+      tally.n += 1;
+      if (face.truth >= low && face.truth <= high) tally.hit += 1;
+    }
+    return new Map([...inside].map(([c, { n, hit }]) => [c, hit / n]));
+  };
+  const lossOf = (cov: Map<string, number>) => [...cov.values()].reduce((sum, c) => sum + (c - target) ** 2, 0);
+  const before = coverage(applied.sizeScaling);
+  let best: { referenceWidth: number; exponent: number; loss: number; cov: Map<string, number> } | undefined;
+  for (const exponent of grid.exponents ?? DEFAULT_EXPONENTS) {
+    for (const referenceWidth of grid.widths ?? DEFAULT_WIDTHS) {
+      const cov = coverage({ referenceWidth, exponent });
+      const loss = lossOf(cov);
+      if (!best || loss < best.loss - 1e-12) best = { referenceWidth, exponent, loss, cov };
+      if (exponent === 0) break; // every width is the same scaling
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const face of faces) counts.set(face.condition, (counts.get(face.condition) ?? 0) + 1);
+  return {
+    referenceWidth: best!.referenceWidth,
+    exponent: best!.exponent,
+    loss: best!.loss,
+    byCondition: Object.fromEntries(conditions.map((c) => [c, { n: counts.get(c)!, before: before.get(c)!, after: best!.cov.get(c)! }])),
+  };
+}
