@@ -75,3 +75,14 @@ test('fitSizeScaling undoes the scaling the distributions already went through: 
   const large = ageInterval(tempered[0]!.distribution);
   assert.ok(small.high - small.low > large.high - large.low + 5, `${small.high - small.low} vs ${large.high - large.low}`);
 });
+
+test('against a reference condition, small faces are brought to its coverage, not to the nominal share', () => {
+  const distribution = gaussian(40, 8);
+  // every face a little under-covered (truths spread 1.2x), small ones much more (2x)
+  const data = [...faces('clean', 120, 9.6, distribution), ...faces('size-32', 30, 16, distribution)];
+  const fit = fitSizeScaling(data, { temperature: 1 }, [0.1, 0.9], { reference: 'clean' });
+  const clean = fit.byCondition['clean']!;
+  assert.ok(clean.before < 0.75 && Math.abs(clean.after - clean.before) < 1e-9, `clean ${clean.before} -> ${clean.after}`);
+  assert.ok(Math.abs(fit.byCondition['size-32']!.after - clean.before) < 0.03, `small after ${fit.byCondition['size-32']!.after}`);
+  assert.throws(() => fitSizeScaling(data, { temperature: 1 }, [0.1, 0.9], { reference: 'size-64' }), /reference condition 'size-64'/);
+});
