@@ -63,13 +63,6 @@ export interface SizeScaling {
   n: number;
 }
 
-/** The temperature for a face `width` pixels wide (undefined: a crop, T unchanged). */
-export function faceTemperature(calibration: Pick<AgeCalibration, 'temperature' | 'sizeScaling'>, width: number | undefined): number {
-  const scaling = calibration.sizeScaling;
-  if (!scaling || width === undefined || !(width > 0)) return calibration.temperature;
-  return calibration.temperature * Math.max(1, scaling.referenceWidth / width) ** scaling.exponent;
-}
-
 export type AgeReadout = 'mean' | 'median';
 
 /** A model folder's howold.json, checked by its schema; a one-line error naming the folder when it is missing, not JSON or wrong. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { faceTemperature } from '../core/model-meta.js';
 import { toEstimates } from '../infer/age-pipeline.js';
-import { ageInterval, applyTemperature } from '../models/dex.js';
+import { ageInterval, applyTemperature, faceTemperature } from '../models/dex.js';
 import { fitSizeScaling, type SizedFace } from './size-calibration.js';
 
 /** A discretised Gaussian over ages 0..100. */

@@ -1,8 +1,8 @@
 // Fitting a calibration's size scaling (model-meta.ts SizeScaling): on faces rendered at several sizes (bench:robust
 // --split val --distributions), the referenceWidth and exponent whose widened intervals hold the wanted share of
 // true ages in each condition, as evenly as a grid search finds.
-import { faceTemperature, type AgeCalibration, type SizeScaling } from '../core/model-meta.js';
-import { ageInterval, applyTemperature } from '../models/dex.js';
+import type { AgeCalibration, SizeScaling } from '../core/model-meta.js';
+import { ageInterval, applyTemperature, faceTemperature } from '../models/dex.js';
 
 export interface SizedFace {
   condition: string;

@@ -2,12 +2,12 @@
 // photo, one batched model call for all faces (mirrored too, averaged), the model's outputs as ages with an
 // interval, and faces mapped back to each photo's own pixels. No Node imports.
 import type { AgeEstimate, DetectedFace, Face, Preprocessing, RgbImage } from '../core/types.js';
-import { faceTemperature, type AgeCalibration, type ModelMeta } from '../core/model-meta.js';
+import type { AgeCalibration, ModelMeta } from '../core/model-meta.js';
 import { HowoldError } from '../core/errors.js';
 import { alignFace } from '../image/align.js';
 import { toPhotoPixels, type DecodedImage } from '../image/photo-pixels.js';
 import type { DetectOptions, FaceDetector } from '../detect/pipeline.js';
-import { ageInterval, applyTemperature, readAge } from '../models/dex.js';
+import { ageInterval, applyTemperature, faceTemperature, readAge } from '../models/dex.js';
 import type { ModelRunner } from './ort-runner.js';
 import { checkNumber, invalid } from '../core/checks.js';
 import { checkAgeCallOptions, photoError, type AgeCallOptions, type DecodedSlot, type EstimateResult } from './estimate-call.js';

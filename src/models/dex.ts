@@ -1,6 +1,7 @@
 // The DEX head (Rothe et al.): a softmax over ages 0..N-1 read as a distribution. The estimate is its expected
 // value, the interval two of its quantiles; training targets are one-hot or smoothed distributions.
 import { checkNumber, invalid, isPlainObject } from '../core/checks.js';
+import type { AgeCalibration } from '../core/model-meta.js';
 
 /** Ages 0..100. */
 export const AGE_CLASSES = 101;
@@ -118,4 +119,11 @@ export function ageToTarget(age: number, options: TargetOptions = {}): Float32Ar
   }
   if (smoothing > 0) for (let k = 0; k < classes; k++) t[k] = t[k]! * (1 - smoothing) + smoothing / classes;
   return t;
+}
+
+/** The calibration's temperature for a face whose box is `width` pixels wide (undefined: a crop, T unchanged). */
+export function faceTemperature(calibration: Pick<AgeCalibration, 'temperature' | 'sizeScaling'>, width: number | undefined): number {
+  const scaling = calibration.sizeScaling;
+  if (!scaling || width === undefined || !(width > 0)) return calibration.temperature;
+  return calibration.temperature * Math.max(1, scaling.referenceWidth / width) ** scaling.exponent;
 }
