@@ -1,5 +1,5 @@
 // Photos go from the HTTP process to a worker as raw bytes on a pipe of their own, beside the IPC channel that
-// carries each request and its photos' sizes. Inside an IPC message an upload was copied five times on the way (the
+// carries each request and its photos' sizes. Inside an IPC message an upload was copied at least four times on the way (the
 // serializer's growing buffer, the framing, the receiver's reassembly, the deserializer); on the pipe the sender
 // copies nothing and the receiver joins the chunks once. With uploads of ~1 MB that cut the CPU per request and
 // the garbage collections that every megabyte of Buffers brings (BENCHMARKS.md, issue 13).
