@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     calibration: estimator.meta.calibration ?? null,
     faces: rows.length,
     split: splitName,
-    testSplitFaces: split[splitName].length,
+    splitFaces: split[splitName].length,
     limit,
     defaultLimit: DEFAULT_LIMIT,
     seed,
@@ -190,7 +190,7 @@ interface Report {
   /** Which UTKFace split was rendered (test unless --split val). */
   split: 'test' | 'val';
   /** Faces in that split. */
-  testSplitFaces: number;
+  splitFaces: number;
   limit: number;
   defaultLimit: number;
   seed: number;
@@ -221,9 +221,15 @@ const f = (x: number | undefined, digits = 2) => (x === undefined || Number.isNa
 const signed = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? '-' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`);
 const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
 
+/** The options that reproduce the run's sample (for the markdown's command line). */
+function commandOptions(r: Report): string {
+  const options = [...(r.limit === r.defaultLimit ? [] : [`--limit ${r.limit}`]), ...(r.split === 'val' ? ['--split val'] : [])];
+  return options.length === 0 ? '' : ` -- ${options.join(' ')}`;
+}
+
 function header(r: Report): string[] {
   return [
-    `bench:robust ${r.date.slice(0, 10)}: ${r.faces} of the ${r.testSplitFaces} UTKFace ${r.split}-split faces (seed 1; --limit ${r.limit}, default ${r.defaultLimit}), ` +
+    `bench:robust ${r.date.slice(0, 10)}: ${r.faces} of the ${r.splitFaces} UTKFace ${r.split}-split faces (seed 1; --limit ${r.limit}, default ${r.defaultLimit}), ` +
       `scene seed ${r.seed}, ${r.summaries.length} conditions, model ${r.modelName} (${r.model})`,
     `CPU ${r.cpu}, one core, Node ${r.node}; wall time ${(r.wallSeconds / 60).toFixed(1)} min (${r.wallSeconds.toFixed(0)} s), process CPU time ${r.cpuSeconds.toFixed(0)} s, load average ${r.loadAtStart.toFixed(1)} at the start`,
   ];
@@ -273,7 +279,7 @@ function decadeCell(s: ConditionSummary, band: string): string {
 function markdown(r: Report): string {
   const lines = ['## Robustness: ages in photos', ''];
   lines.push(
-    `Measured by \`npm run bench:robust${r.limit === r.defaultLimit ? '' : ` -- --limit ${r.limit}`}\` on ${r.date.slice(0, 10)}: ${r.faces} of the ${r.testSplitFaces} faces of the ` +
+    `Measured by \`npm run bench:robust${commandOptions(r)}\` on ${r.date.slice(0, 10)}: ${r.faces} of the ${r.splitFaces} faces of the ` +
       `UTKFace ${r.split} split (seed 1, the model card's; an evenly spread sample), each pasted with a soft edge into a generated ${'640x480'} scene ` +
       `(value-noise texture and blocks, drawn from the face's name and --seed ${r.seed}) and run through photo mode (\`createAgeEstimator\`, as \`howold predict\`). ` +
       `Face size = side of the pasted 200 px UTKFace crop (its 68-landmark box is ~0.9 of it); every condition but size-* uses 128 px. ` +
