@@ -7,8 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_DIR } from '../src/index.js';
+import { DEFAULT_MODEL_DIR, type AgeCalibration } from '../src/index.js';
 import { readModelMeta } from '../src/core/model-meta.js';
+import type { FaceOutcome } from '../src/eval/robustness.js';
 import { fitSizeScaling, type SizedFace } from '../src/eval/size-calibration.js';
 
 /** One line on stderr and exit 1, as the CLI does for bad input. */
@@ -25,16 +26,12 @@ const file = positionals[0];
 if (!file || positionals.length > 1) fail('give one bench:robust JSON: npm run fit:size-calibration -- RUN.json [--model DIR] [--write]');
 const modelDir = path.resolve(args.model ?? DEFAULT_MODEL_DIR);
 
-interface RunOutcome {
-  truth: number;
-  boxWidth?: number;
-  distribution?: number[];
-}
+/** The fields of a bench:robust JSON that the fit reads. */
 interface Run {
   split?: string;
   modelName: string;
-  calibration?: { temperature: number; sizeScaling?: { referenceWidth: number; exponent: number; fittedOn: string; n: number } } | null;
-  outcomes: Record<string, RunOutcome[]>;
+  calibration?: AgeCalibration | null;
+  outcomes: Record<string, FaceOutcome[]>;
 }
 
 let run: Run;

@@ -53,7 +53,7 @@ export function fitSizeScaling(
   const coverage = (scaling: Pick<SizeScaling, 'referenceWidth' | 'exponent'> | undefined) => {
     const inside = new Map<string, { n: number; hit: number }>(conditions.map((c) => [c, { n: 0, hit: 0 }]));
     for (const face of faces) {
-      const wanted = faceTemperature({ temperature: 1, sizeScaling: scaling && { ...scaling, fittedOn: '', n: 0 } }, face.boxWidth);
+      const wanted = faceTemperature({ temperature: 1, sizeScaling: scaling }, face.boxWidth);
       const had = faceTemperature({ temperature: 1, sizeScaling: applied.sizeScaling }, face.boxWidth);
       const ratio = wanted / had;
       const probs = Math.abs(ratio - 1) < 1e-12 ? face.distribution : applyTemperature(face.distribution, ratio);
@@ -62,16 +62,15 @@ export function fitSizeScaling(
       tally.n += 1;
       if (face.truth >= low && face.truth <= high) tally.hit += 1;
     }
-    return new Map([...inside].map(([c, { n, hit }]) => [c, hit / n]));
+    return new Map([...inside].map(([c, { n, hit }]) => [c, { n, share: hit / n }]));
   };
-  const lossOf = (cov: Map<string, number>) => {
-    const target = reference === undefined ? interval[1] - interval[0] : cov.get(reference)!;
-    return [...cov].reduce((sum, [c, value]) => (c === reference ? sum : sum + (value - target) ** 2), 0);
+  const lossOf = (cov: ReturnType<typeof coverage>) => {
+    const target = reference === undefined ? interval[1] - interval[0] : cov.get(reference)!.share;
+    return [...cov].reduce((sum, [c, { share }]) => (c === reference ? sum : sum + (share - target) ** 2), 0);
   };
   const before = coverage(applied.sizeScaling);
-  const referenceWidths = reference === undefined ? [] : faces.filter((f) => f.condition === reference).map((f) => f.boxWidth).sort((a, b) => a - b);
-  const widest = reference === undefined ? Infinity : referenceWidths[Math.floor(0.05 * (referenceWidths.length - 1))]!;
-  let best: { referenceWidth: number; exponent: number; loss: number; cov: Map<string, number> } | undefined;
+  const widest = reference === undefined ? Infinity : percentile(faces.filter((f) => f.condition === reference).map((f) => f.boxWidth), 0.05);
+  let best: { referenceWidth: number; exponent: number; loss: number; cov: ReturnType<typeof coverage> } | undefined;
   for (const exponent of options.exponents ?? DEFAULT_EXPONENTS) {
     for (const referenceWidth of options.widths ?? DEFAULT_WIDTHS) {
       if (referenceWidth > widest && exponent > 0) continue;
@@ -81,12 +80,16 @@ export function fitSizeScaling(
       if (exponent === 0) break; // every width is the same scaling
     }
   }
-  const counts = new Map<string, number>();
-  for (const face of faces) counts.set(face.condition, (counts.get(face.condition) ?? 0) + 1);
   return {
     referenceWidth: best!.referenceWidth,
     exponent: best!.exponent,
     loss: best!.loss,
-    byCondition: Object.fromEntries(conditions.map((c) => [c, { n: counts.get(c)!, before: before.get(c)!, after: best!.cov.get(c)! }])),
+    byCondition: Object.fromEntries(conditions.map((c) => [c, { n: before.get(c)!.n, before: before.get(c)!.share, after: best!.cov.get(c)!.share }])),
   };
+}
+
+/** The value below which a share `q` of `values` lies (the lower one of the two around it). */
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(q * (sorted.length - 1))]!;
 }

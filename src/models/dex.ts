@@ -1,7 +1,7 @@
 // The DEX head (Rothe et al.): a softmax over ages 0..N-1 read as a distribution. The estimate is its expected
 // value, the interval two of its quantiles; training targets are one-hot or smoothed distributions.
 import { checkNumber, invalid, isPlainObject } from '../core/checks.js';
-import type { AgeCalibration } from '../core/model-meta.js';
+import type { SizeScaling } from '../core/model-meta.js';
 
 /** Ages 0..100. */
 export const AGE_CLASSES = 101;
@@ -122,7 +122,10 @@ export function ageToTarget(age: number, options: TargetOptions = {}): Float32Ar
 }
 
 /** The calibration's temperature for a face whose box is `width` pixels wide (undefined: a crop, T unchanged). */
-export function faceTemperature(calibration: Pick<AgeCalibration, 'temperature' | 'sizeScaling'>, width: number | undefined): number {
+export function faceTemperature(
+  calibration: { temperature: number; sizeScaling?: Pick<SizeScaling, 'referenceWidth' | 'exponent'> | undefined },
+  width: number | undefined,
+): number {
   const scaling = calibration.sizeScaling;
   if (!scaling || width === undefined || !(width > 0)) return calibration.temperature;
   return calibration.temperature * Math.max(1, scaling.referenceWidth / width) ** scaling.exponent;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { test } from 'node:test';
 import { PhotoReader, writePhotos } from './photo-pipe.js';
+import { PHOTO_PIPE_FD } from './pool.js';
 
 const astronaut = readFileSync(new URL('../../examples/astronaut.png', import.meta.url));
 
@@ -44,7 +45,7 @@ test('PhotoReader waits for the whole batch and refuses sizes that are not byte 
 });
 
 test('photos written on a child process pipe arrive intact in the child (as the pool sends them to its workers)', async () => {
-  // the child echoes the SHA-256 of each photo it reads from fd 4
+  // the child echoes the SHA-256 of each photo it reads from the pool's photo pipe fd
   const dir = mkdtempSync(path.join(tmpdir(), 'howold-pipe-'));
   const script = path.join(dir, 'child.mjs');
   writeFileSync(
@@ -52,7 +53,7 @@ test('photos written on a child process pipe arrive intact in the child (as the 
     `import { Socket } from 'node:net';
     import { createHash } from 'node:crypto';
     const { PhotoReader } = await import(${JSON.stringify(new URL('./photo-pipe.ts', import.meta.url).href)});
-    const reader = new PhotoReader(new Socket({ fd: 4, readable: true, writable: false }));
+    const reader = new PhotoReader(new Socket({ fd: ${PHOTO_PIPE_FD}, readable: true, writable: false }));
     process.on('message', async (sizes) => {
       const photos = await reader.next(sizes);
       process.send(photos.map((p) => createHash('sha256').update(p).digest('hex')));
@@ -63,7 +64,7 @@ test('photos written on a child process pipe arrive intact in the child (as the 
     const photos = [astronaut, bytes(3, 9), astronaut.subarray(100, 200_100)];
     const hashes = new Promise<string[]>((resolve) => child.once('message', (m) => resolve(m as string[])));
     child.send(photos.map((p) => p.byteLength));
-    writePhotos(child.stdio[4] as Writable, photos);
+    writePhotos(child.stdio[PHOTO_PIPE_FD] as Writable, photos);
     assert.deepEqual(await hashes, photos.map((p) => createHash('sha256').update(p).digest('hex')));
   } finally {
     child.kill();

@@ -22,7 +22,7 @@ function workerModule(): { path: string; execArgv: string[] } {
 const WORKER = workerModule();
 // Each photo allocates a few MB of ArrayBuffers (the upload, the decoded pixels, the networks' inputs and outputs),
 // which count towards V8's old-generation limit: with the default initial limit, sized for the worker's ~12 MB heap,
-// that meant a full mark-compact every ~6 photos, ~2 ms per photo. With 64 MB it runs about once a minute under load
+// that meant a full mark-compact every ~6 photos, ~2 ms per photo. With 64 MB one ran in 180 photos of the measured load
 // (BENCHMARKS.md, issue 13); the buffers themselves are still freed by the young-generation collections.
 const WORKER_V8_FLAGS = ['--initial-old-space-size=64'];
 const CLOSE_GRACE_MS = 3000;
@@ -344,17 +344,17 @@ export class EstimatorPool {
         const worker = slot.worker;
         worker.removeAllListeners();
         worker.on('error', () => {});
-        if (worker.exitCode !== null || worker.signalCode !== null) {
+        try {
+          if (worker.exitCode !== null || worker.signalCode !== null) return;
+          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          const kill = setTimeout(() => worker.kill('SIGKILL'), CLOSE_GRACE_MS);
+          if (worker.connected) worker.send({ type: 'close' } satisfies WorkerMessage, () => {});
+          else worker.kill('SIGKILL');
+          await exited;
+          clearTimeout(kill);
+        } finally {
           slot.photoPipe.destroy();
-          return;
         }
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        const kill = setTimeout(() => worker.kill('SIGKILL'), CLOSE_GRACE_MS);
-        if (worker.connected) worker.send({ type: 'close' } satisfies WorkerMessage, () => {});
-        else worker.kill('SIGKILL');
-        await exited;
-        clearTimeout(kill);
-        slot.photoPipe.destroy();
       }),
     );
   }
